@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing Pocket Pass needs. Idempotent: packages
+# already present are skipped, and apt is only touched when something is missing.
+set -euo pipefail
+
+# One package a line, with why. Keep this list the single place system packages are named.
+PACKAGES=(
+  oathtool          # an independent OTP implementation the tests compare codes against
+  openssl           # ../shared/bench/unlock-vs-openssl.sh
+  pkg-config        # -sys crates find their C libraries
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,2 @@
+//! Terminal commands (being built).
+pub mod scan;

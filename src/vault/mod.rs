@@ -1,0 +1,1 @@
+//! The encrypted vault (being built).
