@@ -1,1 +1,242 @@
-//! QR decoding of luma frames and the frame sources that feed it (issue 4; being built).
+//! Reading QR codes: decoding 8-bit luma frames, and the sources that supply them.
+//!
+//! [`decode`] finds every QR code in one [`LumaFrame`], trying several binarizations, scales
+//! and inversion until one reads; [`Scanner`] does the same over a live stream of camera frames
+//! but spreads the retries over successive frames so that each frame stays cheap. The detector
+//! and decoder are a patched copy of rqrr (see `rqrr/LICENSES.md` for what changed and why); in
+//! front of it sit our own binarizers ([`binarize`]), so rqrr's row-only threshold is never used.
+//!
+//! Every decode runs under `catch_unwind`: the detector has panicked on real photos, and a bad
+//! image must give "no code", never abort the app.
+//!
+//! Frame sources (image files, camera, screen, clipboard, recorded frames) implement
+//! [`FrameSource`]; [`payloads`] reads what a source shows and returns the codes' texts, which
+//! is what `pocketpass add --scan` needs.
+
+mod binarize;
+pub mod camera;
+mod charset;
+pub mod clipboard;
+#[allow(dead_code, missing_docs, unused)]
+mod rqrr;
+pub mod screen;
+mod source;
+
+pub use source::{
+    load_image_bytes, load_image_file, payloads, scan_stream, FileSource, FrameSource,
+    PlaybackSource, Source, SourceError,
+};
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// An 8-bit greyscale frame, row by row, 0 black and 255 white.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LumaFrame {
+    width: usize,
+    height: usize,
+    data: Vec<u8>,
+}
+
+impl std::fmt::Debug for LumaFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LumaFrame({}x{})", self.width, self.height)
+    }
+}
+
+impl LumaFrame {
+    /// Wraps `data`, which must hold `width * height` bytes; `None` when it does not.
+    pub fn new(width: usize, height: usize, data: Vec<u8>) -> Option<Self> {
+        (width.checked_mul(height)? == data.len()).then_some(LumaFrame {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The pixels, row by row.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+/// One QR code read from a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Code {
+    /// The payload as encoded (byte segments as they were, Kanji segments as Shift_JIS).
+    pub bytes: Vec<u8>,
+    /// The payload as text under the QR character-set rules; `None` for binary payloads.
+    pub text: Option<String>,
+    /// Corners in frame pixels: top-left, top-right, bottom-right, bottom-left of the code.
+    pub corners: [(f32, f32); 4],
+}
+
+/// How one attempt prepares the frame before the finder search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Binarizer {
+    /// 8×8 block-adaptive threshold.
+    Block,
+    /// Local mean over a window of about a tenth of the frame.
+    LocalMean,
+    /// One global threshold (Otsu).
+    Global,
+}
+
+/// One way of looking at a frame: scale, binarizer, and whether light-on-dark is tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Attempt {
+    /// 1 as is, 2 or 3 upscaled, -2 halved.
+    scale: i8,
+    binarizer: Binarizer,
+    inverted: bool,
+}
+
+/// Frames larger than this (in pixels) are halved first: codes in them are big enough, and the
+/// finder search costs in proportion to the area.
+const LARGE_FRAME: usize = 1600 * 1200;
+
+/// The attempts for a frame, cheapest and likeliest first.
+fn attempts(width: usize, height: usize) -> Vec<Attempt> {
+    use Binarizer::*;
+    let a = |scale, binarizer, inverted| Attempt {
+        scale,
+        binarizer,
+        inverted,
+    };
+    let base = if width * height > LARGE_FRAME { -2 } else { 1 };
+    let mut list = vec![
+        a(base, Block, false),
+        a(base, Block, true),
+        a(base, LocalMean, false),
+        a(base, Global, false),
+    ];
+    if width.min(height) >= 400 && base == 1 {
+        list.push(a(-2, Block, false));
+        list.push(a(-2, LocalMean, false));
+    }
+    if width.max(height) <= 1200 {
+        list.push(a(2, Block, false));
+        list.push(a(2, LocalMean, false));
+        list.push(a(2, Block, true));
+    }
+    if width.max(height) <= 400 {
+        list.push(a(3, Block, false));
+        list.push(a(3, LocalMean, false));
+    }
+    list.push(a(base, LocalMean, true));
+    list.push(a(base, Global, true));
+    list
+}
+
+/// Runs one attempt; an empty list when nothing decoded or the detector panicked.
+fn run_attempt(frame: &LumaFrame, attempt: Attempt) -> Vec<Code> {
+    let (w, h) = (frame.width, frame.height);
+    if w < 21 || h < 21 {
+        return Vec::new();
+    }
+    let scaled;
+    let (luma, sw, sh, factor): (&[u8], usize, usize, f32) = match attempt.scale {
+        -2 => {
+            scaled = binarize::downscale2(&frame.data, w, h);
+            (&scaled.0, scaled.1, scaled.2, 0.5)
+        }
+        s @ 2..=3 => {
+            scaled = binarize::upscale(&frame.data, w, h, s as usize);
+            (&scaled.0, scaled.1, scaled.2, s as f32)
+        }
+        _ => (&frame.data, w, h, 1.0),
+    };
+    let mut bits = match attempt.binarizer {
+        Binarizer::Block => binarize::block_adaptive(luma, sw, sh),
+        Binarizer::LocalMean => binarize::local_mean(luma, sw, sh, (sw.min(sh) / 20).max(4)),
+        Binarizer::Global => binarize::global_otsu(luma, sw, sh),
+    };
+    if attempt.inverted {
+        bits.iter_mut().for_each(|b| *b ^= 1);
+    }
+    let found = catch_unwind(AssertUnwindSafe(|| {
+        rqrr::PreparedImage::from_bits(sw, sh, bits).detect_and_decode()
+    }));
+    let Ok(found) = found else {
+        tracing::debug!(
+            ?attempt,
+            "QR detector panicked; treating the attempt as empty"
+        );
+        return Vec::new();
+    };
+    found
+        .into_iter()
+        .map(|(bounds, _meta, payload)| {
+            let (bytes, text) = charset::payload_text(&payload);
+            let corners = bounds.map(|p| (p.x as f32 / factor, p.y as f32 / factor));
+            Code {
+                bytes,
+                text,
+                corners,
+            }
+        })
+        .collect()
+}
+
+/// Finds the QR codes in `frame`, trying the attempts in order and stopping at the first that
+/// reads at least one code. Returns every code that attempt read (a screen may show several).
+/// Never panics; an empty list means no code could be read.
+pub fn decode(frame: &LumaFrame) -> Vec<Code> {
+    for attempt in attempts(frame.width, frame.height) {
+        let codes = run_attempt(frame, attempt);
+        if !codes.is_empty() {
+            return dedup(codes);
+        }
+    }
+    Vec::new()
+}
+
+/// Drops codes with identical payloads (one code found twice through two finder triples).
+fn dedup(mut codes: Vec<Code>) -> Vec<Code> {
+    let mut seen = Vec::new();
+    codes.retain(|c| {
+        if seen.contains(&c.bytes) {
+            false
+        } else {
+            seen.push(c.bytes.clone());
+            true
+        }
+    });
+    codes
+}
+
+/// Decodes a live stream of frames cheaply: each frame gets the cheap first attempt plus one
+/// of the costlier ones in turn, so a frame with nothing in view costs about one attempt, and
+/// every retry has been tried within a few frames.
+#[derive(Debug, Default)]
+pub struct Scanner {
+    next: usize,
+}
+
+impl Scanner {
+    /// A scanner that starts its rotation at the first costly attempt.
+    pub fn new() -> Self {
+        Scanner::default()
+    }
+
+    /// Reads `frame` with the first attempt and the next costlier one; the codes read, if any.
+    pub fn scan(&mut self, frame: &LumaFrame) -> Vec<Code> {
+        let list = attempts(frame.width, frame.height);
+        let codes = run_attempt(frame, list[0]);
+        if !codes.is_empty() || list.len() < 2 {
+            return dedup(codes);
+        }
+        let index = 1 + self.next % (list.len() - 1);
+        self.next = self.next.wrapping_add(1);
+        dedup(run_attempt(frame, list[index]))
+    }
+}

@@ -1,0 +1,2 @@
+//! Decode-time benchmarks for `pocketpass::scan` (being built).
+fn main() {}

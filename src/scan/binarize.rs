@@ -1,0 +1,235 @@
+//! Turning a luma frame into black and white, and rescaling it, before the finder search.
+//!
+//! rqrr's own threshold runs along rows only, so a code whose modules are a few pixels wide and
+//! blurred loses its finder patterns. These binarizers look at 2-D neighbourhoods instead. They
+//! return one byte a pixel: 1 black, 0 white, the layout rqrr's region labelling expects.
+
+/// Side of the square blocks the block binarizer works in.
+const BLOCK: usize = 8;
+/// Blocks whose darkest and brightest pixels differ by no more than this are taken as flat.
+const MIN_DYNAMIC_RANGE: u8 = 24;
+
+/// Block-adaptive threshold (the method ZXing calls hybrid): each 8×8 block gets a black point
+/// from its mean, or, where it is flat, from its neighbours; each pixel is compared with the
+/// mean black point of the 5×5 blocks around its block. Linear in the pixel count, and robust to
+/// uneven lighting because the threshold follows the light.
+pub fn block_adaptive(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
+    if w < BLOCK * 5 || h < BLOCK * 5 {
+        return global_otsu(luma, w, h);
+    }
+    let bw = w.div_ceil(BLOCK);
+    let bh = h.div_ceil(BLOCK);
+    let mut black = vec![0u8; bw * bh];
+    for by in 0..bh {
+        let y0 = (by * BLOCK).min(h - BLOCK);
+        for bx in 0..bw {
+            let x0 = (bx * BLOCK).min(w - BLOCK);
+            let mut sum = 0u32;
+            let mut min = 255u8;
+            let mut max = 0u8;
+            for row in luma[y0 * w..(y0 + BLOCK) * w].chunks_exact(w) {
+                for &p in &row[x0..x0 + BLOCK] {
+                    sum += p as u32;
+                    min = min.min(p);
+                    max = max.max(p);
+                }
+            }
+            let mut average = (sum / (BLOCK * BLOCK) as u32) as u8;
+            if max - min <= MIN_DYNAMIC_RANGE {
+                // A flat block is background unless its neighbours say it lies in a dark area:
+                // then it takes their black point, so a large dark module stays dark.
+                average = min / 2;
+                if by > 0 && bx > 0 {
+                    let up = black[(by - 1) * bw + bx] as u32;
+                    let left = black[by * bw + bx - 1] as u32;
+                    let diag = black[(by - 1) * bw + bx - 1] as u32;
+                    let neighbours = ((up + 2 * left + diag) / 4) as u8;
+                    if min < neighbours {
+                        average = neighbours;
+                    }
+                }
+            }
+            black[by * bw + bx] = average;
+        }
+    }
+    let mut out = vec![0u8; w * h];
+    for by in 0..bh {
+        let y0 = (by * BLOCK).min(h - BLOCK);
+        let cy = by.clamp(2, bh.saturating_sub(3).max(2));
+        for bx in 0..bw {
+            let x0 = (bx * BLOCK).min(w - BLOCK);
+            let cx = bx.clamp(2, bw.saturating_sub(3).max(2));
+            let mut sum = 0u32;
+            let mut n = 0u32;
+            for yy in cy.saturating_sub(2)..(cy + 3).min(bh) {
+                for xx in cx.saturating_sub(2)..(cx + 3).min(bw) {
+                    sum += black[yy * bw + xx] as u32;
+                    n += 1;
+                }
+            }
+            let threshold = (sum / n.max(1)) as u8;
+            for y in y0..y0 + BLOCK {
+                let row = &luma[y * w..(y + 1) * w];
+                let dst = &mut out[y * w..(y + 1) * w];
+                for x in x0..x0 + BLOCK {
+                    dst[x] = (row[x] <= threshold) as u8;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Local-mean threshold over a square window of side `2 * radius + 1`, computed with an integral
+/// image: a pixel is black when it is darker than 95 % of its neighbourhood's mean. A larger
+/// window than the block binarizer's copes with heavy blur and large modules.
+pub fn local_mean(luma: &[u8], w: usize, h: usize, radius: usize) -> Vec<u8> {
+    let stride = w + 1;
+    let mut integral = vec![0u32; stride * (h + 1)];
+    for y in 0..h {
+        let mut row_sum = 0u32;
+        for x in 0..w {
+            row_sum += luma[y * w + x] as u32;
+            integral[(y + 1) * stride + x + 1] = integral[y * stride + x + 1] + row_sum;
+        }
+    }
+    let mut out = vec![0u8; w * h];
+    for y in 0..h {
+        let y0 = y.saturating_sub(radius);
+        let y1 = (y + radius + 1).min(h);
+        for x in 0..w {
+            let x0 = x.saturating_sub(radius);
+            let x1 = (x + radius + 1).min(w);
+            let sum = integral[y1 * stride + x1] + integral[y0 * stride + x0]
+                - integral[y0 * stride + x1]
+                - integral[y1 * stride + x0];
+            let area = ((y1 - y0) * (x1 - x0)) as u64;
+            out[y * w + x] = ((luma[y * w + x] as u64) * area * 100 < sum as u64 * 95) as u8;
+        }
+    }
+    out
+}
+
+/// One threshold for the whole frame, chosen by Otsu's method; for small or evenly lit images.
+pub fn global_otsu(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let mut hist = [0u64; 256];
+    for &p in &luma[..w * h] {
+        hist[p as usize] += 1;
+    }
+    let total = (w * h) as f64;
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
+    let (mut w_b, mut sum_b, mut best, mut threshold) = (0f64, 0f64, -1f64, 127u8);
+    for (t, &count) in hist.iter().enumerate() {
+        w_b += count as f64;
+        if w_b == 0.0 {
+            continue;
+        }
+        let w_f = total - w_b;
+        if w_f == 0.0 {
+            break;
+        }
+        sum_b += t as f64 * count as f64;
+        let m_b = sum_b / w_b;
+        let m_f = (sum_all - sum_b) / w_f;
+        let between = w_b * w_f * (m_b - m_f) * (m_b - m_f);
+        if between > best {
+            best = between;
+            threshold = t as u8;
+        }
+    }
+    luma[..w * h]
+        .iter()
+        .map(|&p| (p <= threshold) as u8)
+        .collect()
+}
+
+/// Halves the frame by averaging 2×2 pixels.
+pub fn downscale2(luma: &[u8], w: usize, h: usize) -> (Vec<u8>, usize, usize) {
+    let (nw, nh) = (w / 2, h / 2);
+    let mut out = Vec::with_capacity(nw * nh);
+    for y in 0..nh {
+        let r0 = &luma[2 * y * w..];
+        let r1 = &luma[(2 * y + 1) * w..];
+        for x in 0..nw {
+            let s =
+                r0[2 * x] as u16 + r0[2 * x + 1] as u16 + r1[2 * x] as u16 + r1[2 * x + 1] as u16;
+            out.push(((s + 2) / 4) as u8);
+        }
+    }
+    (out, nw, nh)
+}
+
+/// Scales the frame by `factor` (2 or 3) with bilinear interpolation, so that modules of two or
+/// three pixels become wide enough for the finder search.
+pub fn upscale(luma: &[u8], w: usize, h: usize, factor: usize) -> (Vec<u8>, usize, usize) {
+    let (nw, nh) = (w * factor, h * factor);
+    let mut out = vec![0u8; nw * nh];
+    let f = factor as f32;
+    for y in 0..nh {
+        let sy = ((y as f32 + 0.5) / f - 0.5).max(0.0);
+        let y0 = (sy as usize).min(h - 1);
+        let y1 = (y0 + 1).min(h - 1);
+        let fy = sy - y0 as f32;
+        for x in 0..nw {
+            let sx = ((x as f32 + 0.5) / f - 0.5).max(0.0);
+            let x0 = (sx as usize).min(w - 1);
+            let x1 = (x0 + 1).min(w - 1);
+            let fx = sx - x0 as f32;
+            let top = luma[y0 * w + x0] as f32 * (1.0 - fx) + luma[y0 * w + x1] as f32 * fx;
+            let bottom = luma[y1 * w + x0] as f32 * (1.0 - fx) + luma[y1 * w + x1] as f32 * fx;
+            out[y * nw + x] = (top * (1.0 - fy) + bottom * fy + 0.5) as u8;
+        }
+    }
+    (out, nw, nh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checker(w: usize, h: usize, cell: usize, dark: u8, light: u8) -> Vec<u8> {
+        (0..w * h)
+            .map(|i| {
+                if ((i % w) / cell + (i / w) / cell) % 2 == 0 {
+                    dark
+                } else {
+                    light
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_binarizer_separates_a_dim_checkerboard() {
+        let (w, h) = (96, 64);
+        let img = checker(w, h, 8, 60, 110);
+        for bits in [
+            block_adaptive(&img, w, h),
+            local_mean(&img, w, h, 12),
+            global_otsu(&img, w, h),
+        ] {
+            let wrong = img
+                .iter()
+                .zip(&bits)
+                .filter(|(&p, &b)| (p == 60) != (b == 1))
+                .count();
+            assert!(wrong * 20 < w * h, "{wrong} of {} pixels misread", w * h);
+        }
+    }
+
+    #[test]
+    fn rescaling_keeps_sizes_and_levels() {
+        let img = checker(10, 6, 2, 0, 255);
+        let (up, uw, uh) = upscale(&img, 10, 6, 3);
+        assert_eq!((uw, uh, up.len()), (30, 18, 540));
+        assert_eq!(up[0], 0);
+        let (down, dw, dh) = downscale2(&img, 10, 6);
+        assert_eq!((dw, dh, down.len()), (5, 3, 15));
+        assert_eq!(down[0], 0);
+        assert_eq!(down[1], 255);
+    }
+}
