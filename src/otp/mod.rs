@@ -1,1 +1,44 @@
-//! One-time codes (being built).
+//! One-time codes: accounts, `otpauth://` and `otpauth-migration://` parsing, code generation.
+//!
+//! This module is plain domain code: it knows nothing of files, terminals or windows. Everything a
+//! portal's QR code can carry enters through [`parse_payload`], which either yields one
+//! [`Account`] or a part of a Google Authenticator export ([`MigrationPart`]).
+
+mod account;
+mod base32;
+mod error;
+mod migration;
+mod uri;
+
+pub use account::{Account, Algorithm, Code, Kind, Secret, MIN_SECRET_BYTES};
+pub use error::OtpError;
+pub use migration::{parse_migration, MigrationBatch, MigrationPart};
+pub use uri::parse_uri;
+
+/// What one QR code or pasted link holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// A single key from an `otpauth://` URI.
+    Account(Account),
+    /// A part of a Google Authenticator export (`otpauth-migration://`), which may be one of
+    /// several QR codes.
+    Migration(MigrationPart),
+}
+
+/// Reads whatever text a QR code or a pasted link holds and says which key(s) it carries.
+///
+/// Leading and trailing white space is ignored, since pasted links often bring a newline.
+pub fn parse_payload(text: &str) -> Result<Payload, OtpError> {
+    let text = text.trim();
+    if has_scheme(text, "otpauth-migration://") {
+        parse_migration(text).map(Payload::Migration)
+    } else {
+        parse_uri(text).map(Payload::Account)
+    }
+}
+
+/// True when `text` starts with `scheme`, compared without regard to ASCII case.
+pub(crate) fn has_scheme(text: &str, scheme: &str) -> bool {
+    text.len() >= scheme.len()
+        && text.as_bytes()[..scheme.len()].eq_ignore_ascii_case(scheme.as_bytes())
+}
