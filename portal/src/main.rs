@@ -1,5 +1,187 @@
-//! The mock self-service portal (being built; see issue 3).
-fn main() {
-    eprintln!("pocketpass-portal: not built yet");
-    std::process::exit(1);
+//! `pocketpass-portal`: starts the mock self-service portal. All behaviour lives in the library;
+//! this file reads the command line, opens the database, seeds users and serves.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use pocketpass_portal::config::{OtpAlgorithm, OtpParams};
+use pocketpass_portal::service::{demo_user, key_path_for};
+use pocketpass_portal::{app, users_file, Clock, Config, Portal};
+
+/// The mock self-service portal Pocket Pass pairs with: log in with password and SMS code,
+/// activate a Pocket Pass token by QR code, check logins.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(
+        long,
+        env = "POCKETPASS_PORTAL_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
+    listen: SocketAddr,
+    /// SQLite database file (`:memory:` for a throw-away one). Default: portal.sqlite3 in the
+    /// user's data directory. The server key is kept beside it as FILE.key.
+    #[arg(long, env = "POCKETPASS_PORTAL_DB", value_name = "FILE")]
+    db: Option<String>,
+    /// TOML file of users to add when missing (username, full_name, password, phone, email).
+    #[arg(long, value_name = "FILE")]
+    users: Option<PathBuf>,
+    /// Issuer shown in the authenticator app.
+    #[arg(long, default_value = "Pocket Pass Portal")]
+    issuer: String,
+    /// Days a token stays valid after activation.
+    #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(i64).range(1..=36_500))]
+    token_validity_days: i64,
+    /// Tokens one user may hold at once.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100))]
+    max_tokens: u16,
+    /// HMAC algorithm of new tokens: SHA1, SHA256 or SHA512.
+    #[arg(long, default_value = "SHA1")]
+    algorithm: String,
+    /// Digits per code of new tokens (6–8).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(6..=8))]
+    digits: u32,
+    /// Seconds per code of new tokens.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(10..=300))]
+    period: u32,
+    /// Enable /_test/sms (SMS outbox), /_test/clock (clock offset) and /_test/users. Never on a
+    /// portal real people use.
+    #[arg(long)]
+    test_api: bool,
+    /// Mark cookies Secure (when a TLS proxy serves the portal).
+    #[arg(long)]
+    secure_cookies: bool,
+    /// Do not rate-limit logins and SMS (for load tests only).
+    #[arg(long, hide = true)]
+    no_rate_limits: bool,
+}
+
+fn default_db() -> Result<String> {
+    let dirs = directories::ProjectDirs::from("org", "pocketpass", "pocketpass-portal")
+        .context("cannot find your data directory; pass --db FILE")?;
+    let dir = dirs.data_dir();
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create {}; pass --db FILE", dir.display()))?;
+    Ok(dir.join("portal.sqlite3").to_string_lossy().into_owned())
+}
+
+fn config(a: &Args) -> Result<Config> {
+    let Some(algorithm) = OtpAlgorithm::parse(&a.algorithm) else {
+        bail!(
+            "--algorithm must be SHA1, SHA256 or SHA512, not {:?}",
+            a.algorithm
+        )
+    };
+    let mut c = Config {
+        issuer: a.issuer.clone(),
+        token_validity_days: a.token_validity_days,
+        max_tokens_per_user: usize::from(a.max_tokens),
+        otp: OtpParams {
+            algorithm,
+            digits: a.digits,
+            period: a.period,
+        },
+        test_api: a.test_api,
+        secure_cookies: a.secure_cookies,
+        sms_to_stdout: true,
+        ..Config::default()
+    };
+    if a.no_rate_limits {
+        let none = pocketpass_portal::config::Limit {
+            max: usize::MAX,
+            window_secs: 1,
+        };
+        c.login_limit_per_user = none;
+        c.login_limit_per_address = none;
+        c.validate_failures_per_user = none;
+    }
+    Ok(c)
+}
+
+#[tokio::main]
+async fn main() {
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_max_level(tracing::Level::INFO)
+        .init();
+    if let Err(e) = run(Args::parse()).await {
+        eprintln!("pocketpass-portal: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
+    let config = config(&args)?;
+    let db = match &args.db {
+        Some(d) => d.clone(),
+        None => default_db()?,
+    };
+    let portal = Portal::open(config, &db, Clock::system())?;
+    let demo = demo_user();
+    let (demo_name, demo_password) = (demo.username.clone(), demo.password.expose().to_owned());
+    portal
+        .add_user(demo)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot add the demo user: {e}"))?;
+    if let Some(path) = &args.users {
+        for u in users_file::load(path)? {
+            let name = u.username.clone();
+            portal
+                .add_user(u)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: user {name}: {e}", path.display()))?;
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| {
+        format!("cannot listen on {}: is another program using that port? Pick another with --listen", args.listen)
+    })?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}/");
+    println!("Pocket Pass portal: {url}");
+    println!("Demo user: {demo_name}  password: {demo_password}");
+    if db == ":memory:" {
+        println!("Database: in memory (gone when the portal stops)");
+    } else {
+        println!(
+            "Database: {db} (server key: {})",
+            key_path_for(&db).display()
+        );
+    }
+    if args.test_api {
+        println!(
+            "Simulated SMS: printed here as \"SMS to <phone>: ...\" and listed at {url}_test/sms"
+        );
+    } else {
+        println!("Simulated SMS: printed here as \"SMS to <phone>: ...\"");
+    }
+    let service = app(portal).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("the server stopped")?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }

@@ -1,0 +1,40 @@
+//! The mock self-service portal that Pocket Pass pairs with.
+//!
+//! It reproduces the centre's flow: log in with username, password and an SMS code; on the
+//! TOKENS tab activate Pocket Pass (name the token, scan the QR code, enter the first code from
+//! the app); afterwards services check the password and the code. Testers drive the same flow
+//! through a JSON API and, with `--test-api`, read the simulated SMS and move the clock.
+//!
+//! Reading order: [`config`] (what can be set), [`clock`], [`service`] (what the portal does),
+//! [`store`] (SQLite), [`crypto`] and [`password`] (keys and hashes), [`otp`] (URIs, QR, codes),
+//! [`session`] (sessions, SMS, rate limits), then `web` (HTML pages, JSON API) and [`app`].
+
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod otp;
+pub mod password;
+pub mod service;
+pub mod session;
+pub mod store;
+pub mod users_file;
+mod web;
+
+use std::sync::Arc;
+
+pub use clock::Clock;
+pub use config::Config;
+pub use error::StoreError;
+pub use service::{Portal, Refusal};
+
+/// The state every handler shares.
+pub type AppState = Arc<Portal>;
+
+/// The portal's HTTP routes: HTML pages, the JSON API, and the test API when configured.
+///
+/// Tests call it with `tower::ServiceExt::oneshot`, no socket needed. To see client addresses
+/// (for rate limits), serve it with `into_make_service_with_connect_info::<SocketAddr>()`.
+pub fn app(state: AppState) -> axum::Router {
+    web::router(state)
+}

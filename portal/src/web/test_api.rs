@@ -1,0 +1,58 @@
+//! Routes for testers, mounted only with `--test-api`: the SMS outbox, the clock offset, and
+//! adding users. Never enable it on a portal real people use.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::api::ApiError;
+use crate::clock::format_datetime;
+use crate::service::{NewUser, Refusal};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sms", get(sms))
+        .route("/clock", post(clock).get(get_clock))
+        .route("/users", post(add_user))
+}
+
+#[derive(Deserialize)]
+struct SmsQuery {
+    username: Option<String>,
+}
+
+async fn sms(State(p): State<AppState>, Query(q): Query<SmsQuery>) -> Response {
+    Json(p.outbox.for_user(q.username.as_deref())).into_response()
+}
+
+#[derive(Deserialize)]
+struct ClockBody {
+    offset_seconds: i64,
+}
+
+fn clock_json(p: &AppState) -> Response {
+    let now = p.now();
+    Json(json!({"offset_seconds": p.clock.offset(), "now": now, "now_rfc3339": format_datetime(now)})).into_response()
+}
+
+async fn clock(State(p): State<AppState>, Json(b): Json<ClockBody>) -> Response {
+    p.clock.set_offset(b.offset_seconds);
+    tracing::info!(offset = b.offset_seconds, "test API: clock offset set");
+    clock_json(&p)
+}
+
+async fn get_clock(State(p): State<AppState>) -> Response {
+    clock_json(&p)
+}
+
+async fn add_user(State(p): State<AppState>, Json(u): Json<NewUser>) -> Result<Response, ApiError> {
+    match p.add_user(u).await? {
+        Some(id) => Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response()),
+        None => Err(ApiError(Refusal::UserExists)),
+    }
+}
