@@ -1,0 +1,17 @@
+//! Integration tests of the mock portal, one binary. Index:
+//! - `pages`: the user's path through the HTML pages, refusals included.
+//! - `api`: the JSON API and the test API.
+//! - `verification`: the code rules (window, single use, lockout, expiry, independent codes).
+//! - `persistence`: restarts, the key file, secrets at rest, damaged databases.
+//! - `binary`: the real `pocketpass-portal` process on a random port, kill -9 under load.
+//!
+//! Time is injected: every portal here runs on `Clock::fixed(T0)` and moves only through the
+//! clock offset, except the `binary` tests, which rely on the ±1 step window instead.
+
+mod support;
+
+mod api;
+mod binary;
+mod pages;
+mod persistence;
+mod verification;
