@@ -1,2 +1,421 @@
-//! Terminal commands (being built).
+//! Terminal commands: `pocketpass add | list | code | remove | rename | change-pin | export |
+//! import | scan`.
+//!
+//! This is an adapter: it reads arguments and PINs, calls [`crate::otp`] and [`crate::vault`],
+//! and turns their errors into messages and the exit codes documented in `--help`.
+
 pub mod scan;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand};
+use zeroize::Zeroizing;
+
+use crate::otp::{self, Kind, OtpError, Payload};
+use crate::vault::{self, Password, Pin, PinError, Vault, VaultError};
+
+/// Exit codes, documented in `--help` and the README; scripts rely on them.
+pub mod exit {
+    /// The command did what was asked.
+    pub const OK: u8 = 0;
+    /// Something failed that none of the codes below describes (an I/O error, say).
+    pub const FAILURE: u8 = 1;
+    /// The command line is wrong (unknown option, missing argument, no terminal for a prompt).
+    pub const USAGE: u8 = 2;
+    /// Wrong PIN or backup password; tries remain.
+    pub const WRONG_PIN: u8 = 3;
+    /// The keys were wiped after too many wrong PINs.
+    pub const WIPED: u8 = 4;
+    /// No vault yet, or no account by that name.
+    pub const NOT_FOUND: u8 = 5;
+    /// Bad input: not a key, a weak PIN, a taken or ambiguous name.
+    pub const BAD_INPUT: u8 = 6;
+    /// The vault or backup is damaged, tampered with, or from a newer Pocket Pass.
+    pub const DAMAGED: u8 = 7;
+}
+
+const EXIT_CODES_HELP: &str = "\
+Exit status: 0 success; 1 other failure (e.g. I/O); 2 usage error; 3 wrong PIN or backup \
+password (tries remain); 4 keys wiped after 10 wrong PINs; 5 no vault or no such account; \
+6 bad input (not a key, weak PIN, taken or ambiguous name); 7 damaged, tampered or newer-version \
+file. `scan` has its own: 0 every file held a code, 1 some did not, 2 usage error.
+
+With --pin-stdin, secrets are read one per line from standard input, in the order the command \
+needs them: the PIN (once, also for a new vault), then the new PIN (change-pin) or the backup \
+password (export, import).";
+
+/// Pocket Pass: one-time codes for your HPC centre's logins, with keys kept under a PIN.
+#[derive(Debug, Parser)]
+#[command(name = "pocketpass", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// Where the vault lives (default: the platform's data folder, e.g. ~/.local/share/pocketpass).
+    #[arg(long, global = true, env = "POCKETPASS_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Read PINs and passwords from standard input, one per line, instead of the terminal.
+    #[arg(long, global = true)]
+    pub pin_stdin: bool,
+    /// The command; without one the app's window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The terminal commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Install a key from an otpauth:// or otpauth-migration:// link (creates the vault, asking
+    /// for a new PIN, the first time).
+    Add {
+        /// The link, as the portal's QR code holds it. Quote it: it contains '&'.
+        uri: String,
+    },
+    /// List the installed accounts.
+    List,
+    /// Print the current code of an account, alone on standard output.
+    Code {
+        /// The account ("Issuer: name", "Issuer:name" or the name alone); optional with one
+        /// account.
+        name: Option<String>,
+        /// Print the code for this moment instead of now (seconds since 1970-01-01 UTC).
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        at: Option<u64>,
+    },
+    /// Remove an account (asks for confirmation on a terminal).
+    Remove {
+        /// The account.
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Rename an account.
+    Rename {
+        /// The account's current name.
+        old: String,
+        /// Its new name.
+        new: String,
+    },
+    /// Change the PIN.
+    ChangePin,
+    /// Write an encrypted backup of all accounts, under a password of its own.
+    Export {
+        /// The backup file to write.
+        file: PathBuf,
+    },
+    /// Add the accounts of an encrypted backup.
+    Import {
+        /// The backup file to read.
+        file: PathBuf,
+    },
+    /// Read QR codes from image files, the screen or the camera.
+    Scan(scan::ScanArgs),
+}
+
+/// An error on its way to the terminal: the message and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// The exit code (see [`exit`]).
+    pub code: u8,
+    /// What happened and what to do, in the user's words.
+    pub message: String,
+}
+
+impl CliError {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<VaultError> for CliError {
+    fn from(e: VaultError) -> Self {
+        let code = match &e {
+            VaultError::WrongPin { .. } | VaultError::WrongPassword => exit::WRONG_PIN,
+            VaultError::Wiped(_) => exit::WIPED,
+            VaultError::NotFound(_) | VaultError::NoSuchAccount(_) => exit::NOT_FOUND,
+            VaultError::Pin(_)
+            | VaultError::WeakPassword(_)
+            | VaultError::Account(_)
+            | VaultError::Duplicate(_)
+            | VaultError::Ambiguous { .. }
+            | VaultError::AlreadyExists(_) => exit::BAD_INPUT,
+            VaultError::NotAVault(_)
+            | VaultError::Corrupt(_)
+            | VaultError::UnsupportedVersion { .. }
+            | VaultError::WrongKind(..) => exit::DAMAGED,
+            VaultError::Io { .. } | VaultError::Busy | VaultError::VerifyFailed(_) => exit::FAILURE,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<OtpError> for CliError {
+    fn from(e: OtpError) -> Self {
+        Self::new(exit::BAD_INPUT, e.to_string())
+    }
+}
+
+impl From<PinError> for CliError {
+    fn from(e: PinError) -> Self {
+        Self::new(exit::BAD_INPUT, e.to_string())
+    }
+}
+
+/// Runs a parsed command line and returns the process exit code. `None` as the command is
+/// handled by the caller (it opens the GUI).
+pub fn run(cli: Cli) -> ExitCode {
+    let Some(command) = cli.command else {
+        eprintln!("pocketpass: the app's window is not part of this build yet; use the terminal commands (pocketpass --help)");
+        return ExitCode::from(exit::USAGE);
+    };
+    if let Command::Scan(args) = &command {
+        return scan::run(args);
+    }
+    let dir = match cli.data_dir.clone().or_else(vault::default_data_dir) {
+        Some(dir) => dir,
+        None => {
+            eprintln!("pocketpass: no data folder on this system; give one with --data-dir DIR");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let mut secrets = Secrets::new(cli.pin_stdin);
+    match execute(command, &dir, &mut secrets) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pocketpass: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    let print = |out: &mut std::io::StdoutLock, line: String| {
+        writeln!(out, "{line}").map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))
+    };
+    match command {
+        Command::Add { uri } => {
+            let payload = otp::parse_payload(&uri)?;
+            drop(uri);
+            let mut vault = open_or_create(dir, secrets)?;
+            match payload {
+                Payload::Account(account) => {
+                    let name = account.display_name();
+                    vault.add(account)?;
+                    print(&mut out, format!("added {name}"))?;
+                }
+                Payload::Migration(part) => {
+                    let report = vault.merge(part.accounts)?;
+                    print(&mut out, describe_import(&report))?;
+                    if part.batch_size > 1 {
+                        print(
+                            &mut out,
+                            format!(
+                                "this was part {} of {} of the export; add the other parts too",
+                                part.batch_index + 1,
+                                part.batch_size
+                            ),
+                        )?;
+                    }
+                }
+            }
+        }
+        Command::List => {
+            let vault = unlock(dir, secrets)?;
+            if vault.accounts().is_empty() {
+                print(&mut out, "no accounts installed".into())?;
+            }
+            for account in vault.accounts() {
+                let kind = match account.kind {
+                    Kind::Totp { period } => format!("TOTP, {period} s"),
+                    Kind::Hotp { counter } => format!("HOTP, counter {counter}"),
+                };
+                let mut line = format!(
+                    "{}\t({kind}, {}, {} digits)",
+                    account.display_name(),
+                    account.algorithm,
+                    account.digits
+                );
+                if let Some(label) = &account.label_issuer {
+                    line.push_str(&format!(" label issuer: {label}"));
+                }
+                if let Some(expires) = account.extra("expires") {
+                    line.push_str(&format!(" expires {expires}"));
+                }
+                print(&mut out, line)?;
+            }
+        }
+        Command::Code { name, at } => {
+            let mut vault = unlock(dir, secrets)?;
+            let index = match name {
+                Some(name) => vault.find(&name)?,
+                None => match vault.accounts().len() {
+                    1 => 0,
+                    0 => return Err(CliError::new(exit::NOT_FOUND, "no accounts installed; add one with `pocketpass add`")),
+                    _ => {
+                        let names: Vec<String> =
+                            vault.accounts().iter().map(|a| a.display_name()).collect();
+                        return Err(CliError::new(
+                            exit::BAD_INPUT,
+                            format!("several accounts are installed; name one: {}", names.join(", ")),
+                        ));
+                    }
+                },
+            };
+            let code = vault.code(index, at.unwrap_or_else(now))?;
+            print(&mut out, code.as_str().to_owned())?;
+        }
+        Command::Remove { name, yes } => {
+            let mut vault = unlock(dir, secrets)?;
+            let index = vault.find(&name)?;
+            let shown = vault.accounts()[index].display_name();
+            if !yes && std::io::stdin().is_terminal() && !secrets.from_stdin {
+                eprint!("Remove {shown}? Its codes cannot be shown again without the portal. [y/N] ");
+                let mut answer = String::new();
+                std::io::stdin().lock().read_line(&mut answer).ok();
+                if !answer.trim().eq_ignore_ascii_case("y") {
+                    return Err(CliError::new(exit::FAILURE, "nothing removed"));
+                }
+            }
+            vault.remove(&shown)?;
+            print(&mut out, format!("removed {shown}"))?;
+        }
+        Command::Rename { old, new } => {
+            let mut vault = unlock(dir, secrets)?;
+            let index = vault.find(&old)?;
+            let before = vault.accounts()[index].display_name();
+            vault.rename(&before, &new)?;
+            print(&mut out, format!("renamed {before} to {}", vault.accounts()[index].display_name()))?;
+        }
+        Command::ChangePin => {
+            let mut vault = unlock(dir, secrets)?;
+            let pin = secrets.new_pin("New PIN")?;
+            vault.change_pin(&pin)?;
+            print(&mut out, "PIN changed".into())?;
+        }
+        Command::Export { file } => {
+            let vault = unlock(dir, secrets)?;
+            let password = secrets.new_password()?;
+            let count = vault.export(&file, &password)?;
+            print(&mut out, format!("exported {count} account(s) to {} (read back and verified)", file.display()))?;
+        }
+        Command::Import { file } => {
+            let mut vault = open_or_create(dir, secrets)?;
+            let password = Password::entered(&secrets.read("Backup password")?);
+            let report = vault.import(&file, &password)?;
+            print(&mut out, describe_import(&report))?;
+        }
+        Command::Scan(_) => unreachable!("scan is dispatched before the vault is touched"),
+    }
+    Ok(())
+}
+
+fn describe_import(report: &vault::ImportReport) -> String {
+    let mut text = format!("added {} account(s)", report.added);
+    if report.duplicates > 0 {
+        text.push_str(&format!(", {} already installed", report.duplicates));
+    }
+    if !report.renamed.is_empty() {
+        text.push_str(&format!("; renamed to avoid a clash: {}", report.renamed.join(", ")));
+    }
+    text
+}
+
+fn unlock(dir: &Path, secrets: &mut Secrets) -> Result<Vault, CliError> {
+    if !vault::exists(dir) {
+        return Err(vault::missing(dir).into());
+    }
+    let failures = Vault::failed_attempts(dir)?;
+    let prompt = if failures > 0 {
+        format!(
+            "PIN ({} of {} tries left)",
+            vault::MAX_ATTEMPTS.saturating_sub(failures),
+            vault::MAX_ATTEMPTS
+        )
+    } else {
+        "PIN".to_owned()
+    };
+    let pin = Pin::entered(&secrets.read(&prompt)?);
+    Ok(Vault::unlock(dir, &pin)?)
+}
+
+fn open_or_create(dir: &Path, secrets: &mut Secrets) -> Result<Vault, CliError> {
+    if vault::exists(dir) {
+        return unlock(dir, secrets);
+    }
+    let pin = secrets.new_pin("Choose a PIN to protect your keys")?;
+    Ok(Vault::create(dir, &pin)?)
+}
+
+/// Where PINs and passwords come from: standard input (`--pin-stdin`) or the terminal.
+struct Secrets {
+    from_stdin: bool,
+}
+
+impl Secrets {
+    fn new(from_stdin: bool) -> Self {
+        Self { from_stdin }
+    }
+
+    /// Reads one secret: the next line of standard input, or a prompt without echo.
+    fn read(&mut self, prompt: &str) -> Result<Zeroizing<String>, CliError> {
+        if self.from_stdin {
+            let mut line = Zeroizing::new(String::new());
+            let n = std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| CliError::new(exit::USAGE, format!("cannot read standard input: {e}")))?;
+            if n == 0 {
+                return Err(CliError::new(
+                    exit::USAGE,
+                    format!("standard input ended before the {} was given", prompt.to_lowercase()),
+                ));
+            }
+            let trimmed = Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned());
+            return Ok(trimmed);
+        }
+        rpassword::prompt_password(format!("{prompt}: "))
+            .map(Zeroizing::new)
+            .map_err(|_| {
+                CliError::new(
+                    exit::USAGE,
+                    "no terminal to ask for the PIN on; pass it with --pin-stdin",
+                )
+            })
+    }
+
+    /// Reads a new PIN, checks the rules, and on a terminal asks for it twice.
+    fn new_pin(&mut self, prompt: &str) -> Result<Pin, CliError> {
+        let rules = "at least 6 digits, not an obvious one";
+        let first = self.read(&format!("{prompt} ({rules})"))?;
+        let pin = Pin::new_checked(&first)?;
+        if !self.from_stdin && self.read("Repeat the PIN")?.trim() != first.trim() {
+            return Err(PinError::Mismatch.into());
+        }
+        Ok(pin)
+    }
+
+    /// Reads a new backup password; on a terminal asks for it twice.
+    fn new_password(&mut self) -> Result<Password, CliError> {
+        let first = self.read(&format!(
+            "Backup password (at least {} characters; keep it apart from the backup)",
+            vault::MIN_PASSWORD_CHARS
+        ))?;
+        let password = Password::new_checked(&first)?;
+        if !self.from_stdin && *self.read("Repeat the backup password")? != *first {
+            return Err(CliError::new(exit::BAD_INPUT, "the two passwords differ; type the same password twice"));
+        }
+        Ok(password)
+    }
+}

@@ -1,4 +1,6 @@
 //! The `pocketpass` binary: parses the command line and runs a terminal command or opens the GUI.
+use clap::Parser;
+
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+    pocketpass::cli::run(pocketpass::cli::Cli::parse())
 }

@@ -1,1 +1,468 @@
-//! The encrypted vault (being built).
+//! The vault: the user's accounts, encrypted under their PIN, stored durably.
+//!
+//! PIN → PBKDF2-HMAC-SHA256 (600,000 iterations, random salt) → AES-256-GCM with a fresh nonce
+//! per save; the file format is in [`format`] and `docs/vault-format.md`. At most
+//! [`MAX_ATTEMPTS`] wrong PINs in a row: the counter is written *before* each try, so killing
+//! the app mid-try still counts, and after the last one the keys are wiped.
+//!
+//! Every change is built and checked in memory, then written atomically ([`store`]); the
+//! in-memory state changes only once the file has.
+
+pub mod format;
+mod error;
+mod pin;
+pub mod store;
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+pub use error::VaultError;
+pub use pin::{Password, Pin, PinError, COMMON_PINS, MAX_PIN_DIGITS, MIN_PASSWORD_CHARS, MIN_PIN_DIGITS};
+
+use crate::otp::{Account, Code};
+use format::{DerivedKey, FileKind, KdfParams};
+use store::DirLock;
+
+/// Consecutive wrong PINs after which the keys are wiped.
+pub const MAX_ATTEMPTS: u32 = 10;
+
+/// The vault file's name inside the data directory.
+pub const VAULT_FILE: &str = "vault.pocketpass";
+/// Consecutive wrong PINs so far (a decimal number); not secret.
+pub const ATTEMPTS_FILE: &str = "attempts";
+/// Left behind after a wipe so later starts can say what happened.
+pub const WIPED_FILE: &str = "wiped";
+const LOCK_FILE: &str = "lock";
+
+/// Where the vault lives by default: the platform's data directory (XDG on Linux, e.g.
+/// `~/.local/share/pocketpass`). `None` where the platform has none (Android: use the
+/// activity's internal data path instead).
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "pocketpass").map(|d| d.data_dir().to_owned())
+}
+
+/// True when a vault file exists in `dir`.
+pub fn exists(dir: &Path) -> bool {
+    dir.join(VAULT_FILE).exists()
+}
+
+/// Why there is no vault in `dir`: never created, or wiped after too many wrong PINs.
+pub fn missing(dir: &Path) -> VaultError {
+    if dir.join(WIPED_FILE).exists() {
+        VaultError::Wiped(MAX_ATTEMPTS)
+    } else {
+        VaultError::NotFound(dir.join(VAULT_FILE))
+    }
+}
+
+/// The encrypted payload.
+#[derive(Serialize, Deserialize)]
+struct Contents {
+    accounts: Vec<Account>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImportReport {
+    /// Accounts added.
+    pub added: usize,
+    /// Accounts already present with the same key, skipped.
+    pub duplicates: usize,
+    /// Accounts added under a new name because the name was taken by a different key.
+    pub renamed: Vec<String>,
+}
+
+/// An unlocked vault. Holds the derived key (zeroized on drop) so saves need no new derivation,
+/// and an exclusive lock on the data directory.
+pub struct Vault {
+    dir: PathBuf,
+    params: KdfParams,
+    key: DerivedKey,
+    accounts: Vec<Account>,
+    _lock: DirLock,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.dir)
+            .field("accounts", &self.accounts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// Creates a new, empty vault in `dir` under `pin` (which must meet the PIN rules).
+    pub fn create(dir: &Path, pin: &Pin) -> Result<Self, VaultError> {
+        Self::create_with_iterations(dir, pin, format::DEFAULT_ITERATIONS)
+    }
+
+    /// Like [`Vault::create`] with fewer PBKDF2 iterations. **For tests only**: it makes the
+    /// vault far cheaper to attack. Production code always uses [`Vault::create`].
+    #[doc(hidden)]
+    pub fn create_insecure_for_tests(
+        dir: &Path,
+        pin: &Pin,
+        iterations: u32,
+    ) -> Result<Self, VaultError> {
+        Self::create_with_iterations(dir, pin, iterations)
+    }
+
+    fn create_with_iterations(dir: &Path, pin: &Pin, iterations: u32) -> Result<Self, VaultError> {
+        pin.check()?;
+        store::ensure_dir(dir)?;
+        let lock = DirLock::acquire(dir.join(LOCK_FILE))?;
+        let path = dir.join(VAULT_FILE);
+        if path.exists() {
+            return Err(VaultError::AlreadyExists(path));
+        }
+        let params = KdfParams::fresh(iterations)?;
+        let key = format::derive_key(pin.as_bytes(), &params);
+        let mut vault = Self {
+            dir: dir.to_owned(),
+            params: params.clone(),
+            key: key.clone(),
+            accounts: Vec::new(),
+            _lock: lock,
+        };
+        vault.commit(Vec::new(), params, key)?;
+        store::remove(&dir.join(WIPED_FILE))?;
+        store::remove(&dir.join(ATTEMPTS_FILE))?;
+        Ok(vault)
+    }
+
+    /// Opens the vault in `dir` with `pin`, counting the attempt.
+    ///
+    /// The failure counter is raised on disk before the PIN is tried and reset after it is
+    /// found right, so neither a crash nor a kill in between gives a free guess. After
+    /// [`MAX_ATTEMPTS`] consecutive failures the vault is deleted and [`VaultError::Wiped`]
+    /// returned.
+    pub fn unlock(dir: &Path, pin: &Pin) -> Result<Self, VaultError> {
+        let path = dir.join(VAULT_FILE);
+        if !dir.exists() {
+            return Err(missing(dir));
+        }
+        let lock = DirLock::acquire(dir.join(LOCK_FILE))?;
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(missing(dir)),
+            Err(e) => return Err(VaultError::io("read", &path, e)),
+        };
+        let sealed = format::parse(&bytes, &path)?;
+        sealed.expect_kind(FileKind::Vault, &path)?;
+
+        let attempts_path = dir.join(ATTEMPTS_FILE);
+        let failures = store::read_counter(&attempts_path)?;
+        if failures >= MAX_ATTEMPTS {
+            wipe(dir)?;
+            return Err(VaultError::Wiped(MAX_ATTEMPTS));
+        }
+        store::write_counter(&attempts_path, failures + 1)?;
+
+        let key = format::derive_key(pin.as_bytes(), &sealed.params);
+        let Some(plaintext) = sealed.open(&key) else {
+            let failures = failures + 1;
+            if failures >= MAX_ATTEMPTS {
+                wipe(dir)?;
+                return Err(VaultError::Wiped(MAX_ATTEMPTS));
+            }
+            return Err(VaultError::WrongPin {
+                remaining: MAX_ATTEMPTS - failures,
+            });
+        };
+        store::remove(&attempts_path)?;
+        let contents = decode_contents(&plaintext, &path)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            params: sealed.params.clone(),
+            key,
+            accounts: contents.accounts,
+            _lock: lock,
+        })
+    }
+
+    /// Consecutive wrong PINs so far in `dir` (0 when none), for "N tries left" before asking.
+    pub fn failed_attempts(dir: &Path) -> Result<u32, VaultError> {
+        store::read_counter(&dir.join(ATTEMPTS_FILE))
+    }
+
+    /// The accounts, in the user's order.
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Adds an account; refuses an invalid one or one whose name and issuer are taken.
+    pub fn add(&mut self, account: Account) -> Result<(), VaultError> {
+        account.validate()?;
+        if let Some(existing) = self.accounts.iter().find(|a| same_label(a, &account)) {
+            return Err(VaultError::Duplicate(existing.display_name()));
+        }
+        let mut accounts = self.accounts.clone();
+        accounts.push(account);
+        self.save_accounts(accounts)
+    }
+
+    /// Removes the account `query` names (see [`Vault::find`]) and returns it.
+    pub fn remove(&mut self, query: &str) -> Result<Account, VaultError> {
+        let index = self.find(query)?;
+        let mut accounts = self.accounts.clone();
+        let removed = accounts.remove(index);
+        self.save_accounts(accounts)?;
+        Ok(removed)
+    }
+
+    /// Gives the account `query` names a new name.
+    pub fn rename(&mut self, query: &str, new_name: &str) -> Result<(), VaultError> {
+        let index = self.find(query)?;
+        let new_name = new_name.trim();
+        if new_name.is_empty() {
+            return Err(VaultError::NoSuchAccount(String::new()));
+        }
+        let mut accounts = self.accounts.clone();
+        accounts[index].name = new_name.to_owned();
+        if let Some(other) = accounts
+            .iter()
+            .enumerate()
+            .find(|(i, a)| *i != index && same_label(a, &accounts[index]))
+        {
+            return Err(VaultError::Duplicate(other.1.display_name()));
+        }
+        self.save_accounts(accounts)
+    }
+
+    /// Finds an account by what a user would type: its full name ("Issuer: name" or
+    /// "Issuer:name") or its name alone, ignoring case. A name shared by several accounts is
+    /// refused as ambiguous, listing them.
+    pub fn find(&self, query: &str) -> Result<usize, VaultError> {
+        let query = query.trim();
+        let full: Vec<usize> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| full_names(a).iter().any(|n| n.eq_ignore_ascii_case(query)))
+            .map(|(i, _)| i)
+            .collect();
+        let matches = if full.is_empty() {
+            self.accounts
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.name.eq_ignore_ascii_case(query))
+                .map(|(i, _)| i)
+                .collect()
+        } else {
+            full
+        };
+        match matches.as_slice() {
+            [] => Err(VaultError::NoSuchAccount(query.to_owned())),
+            [one] => Ok(*one),
+            many => Err(VaultError::Ambiguous {
+                name: query.to_owned(),
+                candidates: many.iter().map(|i| self.accounts[*i].display_name()).collect(),
+            }),
+        }
+    }
+
+    /// The code to show now for account `index`. For HOTP the advanced counter is saved
+    /// before the code is returned, so no code is ever shown twice.
+    pub fn code(&mut self, index: usize, unix_seconds: u64) -> Result<Code, VaultError> {
+        let account = self
+            .accounts
+            .get(index)
+            .ok_or_else(|| VaultError::NoSuchAccount(index.to_string()))?;
+        let code = account.code_at(unix_seconds);
+        if matches!(account.kind, crate::otp::Kind::Hotp { .. }) {
+            let mut accounts = self.accounts.clone();
+            accounts[index].advance_counter();
+            self.save_accounts(accounts)?;
+        }
+        Ok(code)
+    }
+
+    /// Replaces the PIN: a new salt, a new key, the same accounts.
+    pub fn change_pin(&mut self, new_pin: &Pin) -> Result<(), VaultError> {
+        new_pin.check()?;
+        let params = KdfParams::fresh(self.params.iterations)?;
+        let key = format::derive_key(new_pin.as_bytes(), &params);
+        self.commit(self.accounts.clone(), params, key)
+    }
+
+    /// Writes an encrypted backup of every account to `file` under `password`, reads it back
+    /// and checks it before returning the number of accounts saved.
+    ///
+    /// An existing file is replaced only if it is a Pocket Pass backup, so a typo cannot
+    /// overwrite an unrelated document.
+    pub fn export(&self, file: &Path, password: &Password) -> Result<usize, VaultError> {
+        password.check()?;
+        if let Ok(existing) = fs::read(file) {
+            match format::parse(&existing, file) {
+                Ok(sealed) if sealed.kind == FileKind::Backup => {}
+                Err(VaultError::Corrupt(_)) | Err(VaultError::UnsupportedVersion { .. })
+                    if existing.starts_with(format::MAGIC) => {}
+                _ => {
+                    return Err(VaultError::io(
+                        "replace",
+                        file,
+                        std::io::Error::new(
+                            ErrorKind::AlreadyExists,
+                            "the file exists and is not a Pocket Pass backup; choose another name",
+                        ),
+                    ))
+                }
+            }
+        }
+        // The vault's own cost: the real figure, lowered only in vaults made by tests.
+        let params = KdfParams::fresh(self.params.iterations)?;
+        let key = format::derive_key(password.as_bytes(), &params);
+        let plaintext = encode_contents(&self.accounts)?;
+        let bytes = format::seal(FileKind::Backup, &params, &key, &plaintext)?;
+        store::write_atomically(file, &bytes)?;
+        let written = fs::read(file).map_err(|e| VaultError::io("read back", file, e))?;
+        let back = open_file(&written, file, FileKind::Backup, &key)?;
+        if back.accounts != self.accounts {
+            return Err(VaultError::VerifyFailed("backup"));
+        }
+        Ok(back.accounts.len())
+    }
+
+    /// Reads the accounts of a backup file without changing anything.
+    pub fn read_backup(file: &Path, password: &Password) -> Result<Vec<Account>, VaultError> {
+        let bytes = fs::read(file).map_err(|e| VaultError::io("read", file, e))?;
+        let sealed = format::parse(&bytes, file)?;
+        sealed.expect_kind(FileKind::Backup, file)?;
+        let key = format::derive_key(password.as_bytes(), &sealed.params);
+        let plaintext = sealed.open(&key).ok_or(VaultError::WrongPassword)?;
+        Ok(decode_contents(&plaintext, file)?.accounts)
+    }
+
+    /// Adds the accounts of a backup: the same key under the same name is skipped, a taken
+    /// name gets a number. A damaged file or wrong password is an error, never "0 imported".
+    pub fn import(&mut self, file: &Path, password: &Password) -> Result<ImportReport, VaultError> {
+        let incoming = Self::read_backup(file, password)?;
+        self.merge(incoming)
+    }
+
+    /// Adds several accounts at once (an import, or a Google Authenticator export), with the
+    /// duplicate rules of [`Vault::import`], in one save.
+    pub fn merge(&mut self, incoming: Vec<Account>) -> Result<ImportReport, VaultError> {
+        let mut report = ImportReport::default();
+        let mut accounts = self.accounts.clone();
+        for mut account in incoming {
+            account.validate()?;
+            if accounts
+                .iter()
+                .any(|a| same_label(a, &account) && a.secret == account.secret)
+            {
+                report.duplicates += 1;
+                continue;
+            }
+            if accounts.iter().any(|a| same_label(a, &account)) {
+                let base = account.name.clone();
+                let mut n = 2;
+                while accounts.iter().any(|a| same_label(a, &account)) {
+                    account.name = format!("{base} ({n})");
+                    n += 1;
+                }
+                report.renamed.push(account.display_name());
+            }
+            accounts.push(account);
+            report.added += 1;
+        }
+        if report.added > 0 {
+            self.save_accounts(accounts)?;
+        }
+        Ok(report)
+    }
+
+    fn save_accounts(&mut self, accounts: Vec<Account>) -> Result<(), VaultError> {
+        self.commit(accounts, self.params.clone(), self.key.clone())
+    }
+
+    /// Seals `accounts`, checks the result in memory, writes it atomically, and only then
+    /// makes it the vault's state.
+    fn commit(
+        &mut self,
+        accounts: Vec<Account>,
+        params: KdfParams,
+        key: DerivedKey,
+    ) -> Result<(), VaultError> {
+        let path = self.dir.join(VAULT_FILE);
+        let plaintext = encode_contents(&accounts)?;
+        let bytes = format::seal(FileKind::Vault, &params, &key, &plaintext)?;
+        let check = open_file(&bytes, &path, FileKind::Vault, &key)?;
+        if check.accounts != accounts {
+            return Err(VaultError::VerifyFailed("vault"));
+        }
+        store::remove_leftovers(&self.dir);
+        store::write_atomically(&path, &bytes)?;
+        self.accounts = accounts;
+        self.params = params;
+        self.key = key;
+        Ok(())
+    }
+}
+
+/// Deletes the vault and every leftover copy, and leaves a note saying why.
+fn wipe(dir: &Path) -> Result<(), VaultError> {
+    store::remove_leftovers(dir);
+    store::remove(&dir.join(VAULT_FILE))?;
+    store::write_atomically(&dir.join(WIPED_FILE), b"keys wiped after too many wrong PINs\n")?;
+    store::remove(&dir.join(ATTEMPTS_FILE))?;
+    tracing::warn!("vault wiped after {MAX_ATTEMPTS} wrong PINs");
+    Ok(())
+}
+
+fn open_file(
+    bytes: &[u8],
+    path: &Path,
+    kind: FileKind,
+    key: &DerivedKey,
+) -> Result<Contents, VaultError> {
+    let sealed = format::parse(bytes, path)?;
+    sealed.expect_kind(kind, path)?;
+    let plaintext = sealed
+        .open(key)
+        .ok_or_else(|| VaultError::Corrupt(path.to_owned()))?;
+    decode_contents(&plaintext, path)
+}
+
+/// Serialises the accounts into a zeroized buffer, reserved up front so no reallocation
+/// leaves a copy of the keys behind.
+fn encode_contents(accounts: &[Account]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    let mut buffer = Zeroizing::new(Vec::with_capacity(1024 + 1024 * accounts.len()));
+    serde_json::to_writer(
+        &mut *buffer,
+        &Contents {
+            accounts: accounts.to_vec(),
+        },
+    )
+    .map_err(|_| VaultError::VerifyFailed("vault (serialisation failed)"))?;
+    Ok(buffer)
+}
+
+fn decode_contents(plaintext: &[u8], path: &Path) -> Result<Contents, VaultError> {
+    serde_json::from_slice(plaintext).map_err(|_| VaultError::Corrupt(path.to_owned()))
+}
+
+/// Two accounts with the same name and issuer (ignoring case) cannot be told apart by users.
+fn same_label(a: &Account, b: &Account) -> bool {
+    a.name.eq_ignore_ascii_case(&b.name)
+        && a.issuer.as_deref().unwrap_or("").eq_ignore_ascii_case(b.issuer.as_deref().unwrap_or(""))
+}
+
+/// The full names an account answers to.
+fn full_names(account: &Account) -> Vec<String> {
+    let mut names = vec![account.display_name()];
+    if let Some(issuer) = &account.issuer {
+        names.push(format!("{issuer}:{}", account.name));
+    }
+    names
+}

@@ -1,0 +1,99 @@
+//! What can go wrong with a vault, told apart so the user knows what to do.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use super::PinError;
+use crate::otp::OtpError;
+
+/// Errors of the vault. "Wrong PIN" and "damaged file" are deliberately different variants:
+/// one means try again, the other means restore a backup.
+#[derive(Debug, Error)]
+pub enum VaultError {
+    /// There is no vault yet at this place.
+    #[error("no keys are installed yet (no vault at {0}); add one with `pocketpass add`")]
+    NotFound(PathBuf),
+    /// The keys were wiped after too many wrong PINs.
+    #[error("the keys were wiped after {0} wrong PINs in a row; install them again from the portal (or import a backup)")]
+    Wiped(u32),
+    /// The PIN is wrong; this many tries remain before the keys are wiped.
+    #[error("wrong PIN; {remaining} {} left before the keys are wiped", if *remaining == 1 { "try" } else { "tries" })]
+    WrongPin {
+        /// Tries left before the wipe.
+        remaining: u32,
+    },
+    /// The backup password is wrong (backups have no attempt limit: they are files the user holds).
+    #[error("wrong backup password")]
+    WrongPassword,
+    /// The file is not a Pocket Pass vault or backup at all.
+    #[error("{0} is not a Pocket Pass vault or backup file")]
+    NotAVault(PathBuf),
+    /// The file was damaged or tampered with: its integrity check fails.
+    #[error("{0} is damaged or was tampered with (integrity check failed); restore it from a backup")]
+    Corrupt(PathBuf),
+    /// The file was written by a newer Pocket Pass; it is left untouched.
+    #[error("{path} was written by a newer Pocket Pass (format version {version}); update Pocket Pass to open it. The file was not changed.")]
+    UnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        version: u16,
+    },
+    /// The file is a backup where a vault was expected, or the other way round.
+    #[error("{0} is a {1}, not what was expected here")]
+    WrongKind(PathBuf, &'static str),
+    /// A new PIN breaks a rule.
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    /// The backup password is too short.
+    #[error("a backup password needs at least {0} characters")]
+    WeakPassword(usize),
+    /// An account cannot be stored (invalid parameters).
+    #[error(transparent)]
+    Account(#[from] OtpError),
+    /// An account with this name and issuer exists already.
+    #[error("an account named \"{0}\" is already installed; rename or remove it first")]
+    Duplicate(String),
+    /// No account matches the name given.
+    #[error("no account named \"{0}\"")]
+    NoSuchAccount(String),
+    /// More than one account matches the name given.
+    #[error("\"{name}\" matches several accounts ({}); use the full name", candidates.join(", "))]
+    Ambiguous {
+        /// What the user typed.
+        name: String,
+        /// The accounts it matches.
+        candidates: Vec<String>,
+    },
+    /// Reading or writing a file failed; nothing was changed.
+    #[error("could not {action} {path}: {source}; nothing was changed")]
+    Io {
+        /// What we were doing ("write", "read", ...).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// Another Pocket Pass is using the vault.
+    #[error("another Pocket Pass is using the vault; close it and try again")]
+    Busy,
+    /// `create` found a vault already in place.
+    #[error("a vault already exists at {0}")]
+    AlreadyExists(PathBuf),
+    /// A check of freshly written data failed; the old file is kept.
+    #[error("the written {0} did not read back correctly; the previous file was kept")]
+    VerifyFailed(&'static str),
+}
+
+impl VaultError {
+    /// Wraps an I/O error with what we were doing and where.
+    pub(crate) fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.to_owned(),
+            source,
+        }
+    }
+}

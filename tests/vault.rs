@@ -1,0 +1,411 @@
+//! The vault: PIN rules, attempt limit, integrity, durability under kill -9 and full disks,
+//! backups. Vaults here use the explicit test-only constructor with few PBKDF2 iterations;
+//! one test checks that real vaults use the real count.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use pocketpass::otp::{parse_uri, Account};
+use pocketpass::vault::{
+    self, format, Password, Pin, Vault, VaultError, ATTEMPTS_FILE, MAX_ATTEMPTS, VAULT_FILE,
+};
+
+const PIN: &str = "482916";
+const TEST_ITERATIONS: u32 = 1_000;
+/// The secret used throughout, in base32 and as raw bytes ("12345678901234567890").
+const SECRET_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+const SECRET_RAW: &[u8] = b"12345678901234567890";
+
+fn pin() -> Pin {
+    Pin::entered(PIN)
+}
+
+fn account(name: &str) -> Account {
+    parse_uri(&format!(
+        "otpauth://totp/HPC:{name}?secret={SECRET_B32}&issuer=HPC&expires=2028-11-28"
+    ))
+    .unwrap()
+}
+
+fn new_vault(dir: &Path) -> Vault {
+    let mut vault = Vault::create_insecure_for_tests(dir, &pin(), TEST_ITERATIONS).unwrap();
+    vault.add(account("alice")).unwrap();
+    vault
+}
+
+fn vault_bytes(dir: &Path) -> Vec<u8> {
+    fs::read(dir.join(VAULT_FILE)).unwrap()
+}
+
+/// Every file under `dir`, read whole.
+fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(all_files(&path));
+        } else {
+            out.push((path.clone(), fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn a_new_vault_uses_the_real_kdf_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    Vault::create(dir.path(), &pin()).unwrap();
+    let bytes = vault_bytes(dir.path());
+    let iterations = u32::from_le_bytes(bytes[12..16].try_into().unwrap());
+    assert_eq!(iterations, format::DEFAULT_ITERATIONS);
+    assert!(iterations >= 600_000);
+    assert!(Vault::unlock(dir.path(), &pin()).is_ok());
+}
+
+#[test]
+fn weak_pins_are_refused_for_a_new_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    for weak in ["123456", "000000", "654321", "111111", "123123", "12345", "abcdef"] {
+        let err = Vault::create_insecure_for_tests(dir.path(), &Pin::entered(weak), TEST_ITERATIONS)
+            .unwrap_err();
+        assert!(matches!(err, VaultError::Pin(_)), "{weak}: {err:?}");
+    }
+    assert!(!vault::exists(dir.path()));
+}
+
+#[test]
+fn accounts_survive_a_restart_and_no_secret_is_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_vault(dir.path()));
+    let vault = Vault::unlock(dir.path(), &pin()).unwrap();
+    assert_eq!(vault.accounts(), &[account("alice")]);
+    assert_eq!(vault.accounts()[0].extra("expires"), Some("2028-11-28"));
+    for (path, bytes) in all_files(dir.path()) {
+        for needle in [SECRET_RAW, SECRET_B32.as_bytes(), PIN.as_bytes(), b"alice"] {
+            assert!(!contains(&bytes, needle), "{} holds a secret", path.display());
+        }
+    }
+}
+
+#[test]
+fn every_save_uses_a_fresh_nonce() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = new_vault(dir.path());
+    let first = vault_bytes(dir.path());
+    vault.rename("alice", "alice").unwrap();
+    let second = vault_bytes(dir.path());
+    assert_eq!(first[16..32], second[16..32], "same salt without a PIN change");
+    assert_ne!(first[32..44], second[32..44], "nonce reused");
+}
+
+#[test]
+fn ten_wrong_pins_wipe_the_keys_and_each_failure_says_how_many_tries_remain() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_vault(dir.path()));
+    for attempt in 1..MAX_ATTEMPTS {
+        match Vault::unlock(dir.path(), &Pin::entered("999000")) {
+            Err(VaultError::WrongPin { remaining }) => {
+                assert_eq!(remaining, MAX_ATTEMPTS - attempt);
+                assert!(VaultError::WrongPin { remaining }
+                    .to_string()
+                    .contains(&format!("{remaining} tr")));
+            }
+            other => panic!("attempt {attempt}: {other:?}"),
+        }
+        // The counter is on disk: a "restart" (a new unlock call) sees it.
+        assert_eq!(Vault::failed_attempts(dir.path()).unwrap(), attempt);
+    }
+    let err = Vault::unlock(dir.path(), &Pin::entered("999000")).unwrap_err();
+    assert!(matches!(err, VaultError::Wiped(10)), "{err:?}");
+    assert!(err.to_string().contains("wiped"));
+    assert!(!dir.path().join(VAULT_FILE).exists());
+    // Even the right PIN cannot bring them back, and the user is told why.
+    assert!(matches!(Vault::unlock(dir.path(), &pin()), Err(VaultError::Wiped(_))));
+    for (path, bytes) in all_files(dir.path()) {
+        assert!(!bytes.starts_with(format::MAGIC), "{} is a copy of the vault", path.display());
+    }
+}
+
+#[test]
+fn a_right_pin_resets_the_counter() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_vault(dir.path()));
+    for _ in 0..MAX_ATTEMPTS - 1 {
+        assert!(Vault::unlock(dir.path(), &Pin::entered("999000")).is_err());
+    }
+    drop(Vault::unlock(dir.path(), &pin()).unwrap());
+    assert_eq!(Vault::failed_attempts(dir.path()).unwrap(), 0);
+    match Vault::unlock(dir.path(), &Pin::entered("999000")) {
+        Err(VaultError::WrongPin { remaining }) => assert_eq!(remaining, MAX_ATTEMPTS - 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_tampered_byte_anywhere_gives_the_integrity_error_not_wrong_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_vault(dir.path()));
+    let original = vault_bytes(dir.path());
+    for i in 0..original.len() {
+        for flip in [0x01u8, 0x80] {
+            let mut bytes = original.clone();
+            bytes[i] ^= flip;
+            fs::write(dir.path().join(VAULT_FILE), &bytes).unwrap();
+            match Vault::unlock(dir.path(), &pin()) {
+                Err(VaultError::Corrupt(_)) => {}
+                other => panic!("byte {i} ^ {flip:#x}: {other:?}"),
+            }
+        }
+    }
+    for len in [0, 5, 47, original.len() - 1] {
+        fs::write(dir.path().join(VAULT_FILE), &original[..len]).unwrap();
+        let err = Vault::unlock(dir.path(), &pin()).unwrap_err();
+        assert!(
+            matches!(err, VaultError::Corrupt(_) | VaultError::NotAVault(_)),
+            "cut to {len}: {err:?}"
+        );
+    }
+    // Damage is not a wrong PIN: no attempt was counted.
+    assert_eq!(Vault::failed_attempts(dir.path()).unwrap(), 0);
+    fs::write(dir.path().join(VAULT_FILE), &original).unwrap();
+    assert!(Vault::unlock(dir.path(), &pin()).is_ok());
+}
+
+/// Rewrites the vault as if a newer Pocket Pass had written it (valid checksum).
+fn make_newer_version(dir: &Path) -> Vec<u8> {
+    use sha2::Digest;
+    let mut bytes = vault_bytes(dir);
+    bytes[8..10].copy_from_slice(&2u16.to_le_bytes());
+    let body_len = bytes.len() - 32;
+    let checksum = sha2::Sha256::digest(&bytes[..body_len]);
+    bytes[body_len..].copy_from_slice(&checksum);
+    fs::write(dir.join(VAULT_FILE), &bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn a_newer_format_version_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_vault(dir.path()));
+    let newer = make_newer_version(dir.path());
+    let err = Vault::unlock(dir.path(), &pin()).unwrap_err();
+    assert!(matches!(err, VaultError::UnsupportedVersion { version: 2, .. }), "{err:?}");
+    assert!(err.to_string().contains("newer Pocket Pass"));
+    let err = Vault::create_insecure_for_tests(dir.path(), &Pin::entered("271828"), TEST_ITERATIONS)
+        .unwrap_err();
+    assert!(matches!(err, VaultError::AlreadyExists(_)), "{err:?}");
+    assert_eq!(vault_bytes(dir.path()), newer);
+}
+
+#[test]
+fn change_pin_uses_a_new_salt_and_the_old_pin_stops_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = new_vault(dir.path());
+    let before = vault_bytes(dir.path());
+    assert!(matches!(vault.change_pin(&Pin::entered("111111")), Err(VaultError::Pin(_))));
+    assert_eq!(vault_bytes(dir.path()), before, "a refused PIN changes nothing");
+    vault.change_pin(&Pin::entered("271828")).unwrap();
+    drop(vault);
+    let after = vault_bytes(dir.path());
+    assert_ne!(before[16..32], after[16..32], "salt must change with the PIN");
+    assert!(matches!(Vault::unlock(dir.path(), &pin()), Err(VaultError::WrongPin { .. })));
+    let vault = Vault::unlock(dir.path(), &Pin::entered("271828")).unwrap();
+    assert_eq!(vault.accounts(), &[account("alice")]);
+}
+
+#[test]
+fn hotp_counter_is_saved_before_the_code_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = Vault::create_insecure_for_tests(dir.path(), &pin(), TEST_ITERATIONS).unwrap();
+    vault
+        .add(parse_uri(&format!("otpauth://hotp/HPC:bob?secret={SECRET_B32}&counter=0")).unwrap())
+        .unwrap();
+    assert_eq!(vault.code(0, 0).unwrap().as_str(), "755224");
+    drop(vault);
+    let mut vault = Vault::unlock(dir.path(), &pin()).unwrap();
+    assert_eq!(vault.code(0, 0).unwrap().as_str(), "287082");
+}
+
+#[test]
+fn names_find_rename_remove_and_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = new_vault(dir.path());
+    assert!(matches!(vault.add(account("alice")), Err(VaultError::Duplicate(_))));
+    vault.add(account("bob")).unwrap();
+    assert_eq!(vault.find("hpc: ALICE").unwrap(), 0);
+    assert_eq!(vault.find("HPC:bob").unwrap(), 1);
+    assert_eq!(vault.find("bob").unwrap(), 1);
+    assert!(matches!(vault.find("carol"), Err(VaultError::NoSuchAccount(_))));
+    assert!(matches!(vault.rename("bob", "alice"), Err(VaultError::Duplicate(_))));
+    vault.rename("bob", "Bob's laptop").unwrap();
+    let removed = vault.remove("alice").unwrap();
+    assert_eq!(removed.name, "alice");
+    drop(vault);
+    let vault = Vault::unlock(dir.path(), &pin()).unwrap();
+    let names: Vec<&str> = vault.accounts().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Bob's laptop"]);
+}
+
+#[test]
+fn export_then_import_round_trips_and_damaged_backups_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = new_vault(dir.path());
+    vault.add(account("bob")).unwrap();
+    let backup = dir.path().join("backup.ppb");
+    let password = Password::new_checked("correct horse").unwrap();
+    assert!(matches!(Password::new_checked("short"), Err(VaultError::WeakPassword(8))));
+    assert_eq!(vault.export(&backup, &password).unwrap(), 2);
+    let bytes = fs::read(&backup).unwrap();
+    for needle in [SECRET_RAW, SECRET_B32.as_bytes(), b"correct horse", b"alice"] {
+        assert!(!contains(&bytes, needle));
+    }
+
+    let other = tempfile::tempdir().unwrap();
+    let mut fresh =
+        Vault::create_insecure_for_tests(other.path(), &Pin::entered("271828"), TEST_ITERATIONS)
+            .unwrap();
+    assert!(matches!(
+        fresh.import(&backup, &Password::entered("wrong horse")),
+        Err(VaultError::WrongPassword)
+    ));
+    let report = fresh.import(&backup, &password).unwrap();
+    assert_eq!(report.added, 2);
+    assert_eq!(fresh.accounts(), vault.accounts());
+    let again = fresh.import(&backup, &password).unwrap();
+    assert_eq!((again.added, again.duplicates), (0, 2));
+
+    let mut damaged = bytes.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x10;
+    fs::write(&backup, &damaged).unwrap();
+    assert!(matches!(fresh.import(&backup, &password), Err(VaultError::Corrupt(_))));
+    assert!(matches!(
+        fresh.import(&dir.path().join(VAULT_FILE), &password),
+        Err(VaultError::WrongKind(..))
+    ));
+    assert_eq!(fresh.accounts().len(), 2, "a failed import changes nothing");
+
+    // Export refuses to overwrite a file that is not a backup.
+    let letter = dir.path().join("letter.txt");
+    fs::write(&letter, b"dear centre").unwrap();
+    assert!(vault.export(&letter, &password).is_err());
+    assert_eq!(fs::read(&letter).unwrap(), b"dear centre");
+}
+
+/// Environment variables that turn this test binary into a child process for the tests below.
+const CHILD_SAVE_LOOP: &str = "POCKETPASS_TEST_SAVE_LOOP_DIR";
+const CHILD_BIG_SAVE: &str = "POCKETPASS_TEST_BIG_SAVE_DIR";
+
+/// Runs this test binary again as a child that executes only `test_name`.
+fn child(test_name: &str, var: &str, dir: &Path) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", test_name, "--test-threads", "1", "--nocapture"])
+        .env(var, dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+#[test]
+fn kill_9_during_saves_never_leaves_an_unopenable_or_lost_vault() {
+    if let Some(dir) = std::env::var_os(CHILD_SAVE_LOOP) {
+        // Child: save as fast as possible until killed.
+        let dir = PathBuf::from(dir);
+        let mut vault = Vault::unlock(&dir, &pin()).unwrap();
+        let mut n = vault.accounts().len();
+        loop {
+            vault.add(account(&format!("loop-{n}"))).unwrap();
+            n += 1;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_vault(dir.path()));
+    let mut seen = 1;
+    let mut grew = 0;
+    for i in 0..300u64 {
+        let mut process = child(
+            "kill_9_during_saves_never_leaves_an_unopenable_or_lost_vault",
+            CHILD_SAVE_LOOP,
+            dir.path(),
+        )
+        .spawn()
+        .unwrap();
+        // Spread the kills over start-up and the save loop (a cheap LCG keeps it repeatable).
+        let delay = (i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 33) % 40;
+        std::thread::sleep(Duration::from_millis(5 + delay));
+        process.kill().unwrap(); // SIGKILL on Unix
+        process.wait().unwrap();
+        let vault = Vault::unlock(dir.path(), &pin())
+            .unwrap_or_else(|e| panic!("after kill {i}: the vault does not open: {e}"));
+        let count = vault.accounts().len();
+        assert!(count >= seen, "after kill {i}: {count} accounts, had {seen}");
+        assert_eq!(vault.accounts()[0], account("alice"), "after kill {i}");
+        if count > seen {
+            grew += 1;
+        }
+        seen = count;
+    }
+    // The kills really landed among saves, not only before them.
+    assert!(grew > 50, "only {grew} of 300 runs saved anything");
+    assert!(seen > 100, "only {seen} accounts saved in total");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_leaves_the_old_vault_byte_for_byte() {
+    if let Some(dir) = std::env::var_os(CHILD_BIG_SAVE) {
+        // Child, with a file-size limit: try to save a vault larger than the limit.
+        let dir = PathBuf::from(dir);
+        let mut vault = Vault::unlock(&dir, &pin()).unwrap();
+        let mut big = account("big");
+        big.extra.push(("note".into(), "x".repeat(64 * 1024)));
+        let err = vault.add(big).unwrap_err();
+        assert!(matches!(err, VaultError::Io { .. }), "{err:?}");
+        assert!(err.to_string().contains("nothing was changed"), "{err}");
+        assert_eq!(vault.accounts().len(), 1, "in-memory state unchanged");
+        std::process::exit(42);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_vault(dir.path()));
+    let before = vault_bytes(dir.path());
+    let mut command = child(
+        "a_full_disk_leaves_the_old_vault_byte_for_byte",
+        CHILD_BIG_SAVE,
+        dir.path(),
+    );
+    let limit = 16 * 1024;
+    // SAFETY: only async-signal-safe calls (setrlimit, signal) run between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, move || {
+            let rlimit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Writes past the limit fail with EFBIG instead of killing the process.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let status = command.status().unwrap();
+    assert_eq!(status.code(), Some(42), "the child did not see the write fail as expected");
+    assert_eq!(vault_bytes(dir.path()), before);
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".pocketpass-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    assert_eq!(Vault::unlock(dir.path(), &pin()).unwrap().accounts().len(), 1);
+    assert!(!dir.path().join(ATTEMPTS_FILE).exists());
+}
