@@ -1,0 +1,294 @@
+//! The terminal commands, run as a user or a script would run them.
+//!
+//! These use real vaults with the real PBKDF2 cost, so each command takes a fraction of a
+//! second. Codes are compared with `oathtool`, an independent implementation
+//! (`scripts/install-deps.sh` installs it).
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const PIN: &str = "482916";
+
+/// Runs `pocketpass --data-dir DIR --pin-stdin ARGS...` with `stdin` as standard input.
+fn pp(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pocketpass"))
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--pin-stdin")
+        .args(args)
+        .env_remove("POCKETPASS_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pocketpass binary runs");
+    // A command that fails before reading (no vault, wiped) closes its input early.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs and expects success, returning standard output.
+fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let output = pp(dir, args, stdin);
+    assert!(
+        output.status.success(),
+        "pocketpass {args:?} failed: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+fn pin_line() -> String {
+    format!("{PIN}\n")
+}
+
+/// The code oathtool computes for the same key, as an independent check.
+fn oathtool(args: &[&str]) -> String {
+    let output = Command::new("oathtool").args(args).output().unwrap_or_else(|e| {
+        panic!("oathtool is needed for this test ({e}); run scripts/install-deps.sh")
+    });
+    assert!(output.status.success(), "oathtool {args:?}: {}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn rfc6238_vectors_through_code_at() {
+    // RFC 6238 Appendix B, all three hashes, 8 digits (see tests/otp.rs for the table's source).
+    let vectors: &[(u64, &str, &str, &str)] = &[
+        (59, "94287082", "46119246", "90693936"),
+        (1111111109, "07081804", "68084774", "25091201"),
+        (1111111111, "14050471", "67062674", "99943326"),
+        (1234567890, "89005924", "91819424", "93441116"),
+        (2000000000, "69279037", "90698825", "38618901"),
+        (20000000000, "65353130", "77737706", "47863826"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = [
+        ("sha1", "SHA1", "12345678901234567890"),
+        ("sha256", "SHA256", "12345678901234567890123456789012"),
+        (
+            "sha512",
+            "SHA512",
+            "1234567890123456789012345678901234567890123456789012345678901234",
+        ),
+    ];
+    for (name, algorithm, ascii) in secrets {
+        let secret = data_encoding::BASE32_NOPAD.encode(ascii.as_bytes());
+        let uri = format!("otpauth://totp/RFC:{name}?secret={secret}&algorithm={algorithm}&digits=8");
+        ok(dir.path(), &["add", &uri], &pin_line());
+    }
+    for &(time, sha1, sha256, sha512) in vectors {
+        for (name, want) in [("sha1", sha1), ("sha256", sha256), ("sha512", sha512)] {
+            let got = ok(dir.path(), &["code", name, "--at", &time.to_string()], &pin_line());
+            assert_eq!(got, want, "{name} at T={time}");
+        }
+    }
+}
+
+#[test]
+fn rfc4226_vectors_through_code_and_the_counter_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let uri = "otpauth://hotp/RFC:hotp?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0";
+    ok(dir.path(), &["add", uri], &pin_line());
+    let want = [
+        "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871",
+        "520489",
+    ];
+    for (counter, want) in want.iter().enumerate() {
+        assert_eq!(ok(dir.path(), &["code"], &pin_line()), *want, "counter {counter}");
+    }
+    assert!(ok(dir.path(), &["list"], &pin_line()).contains("counter 10"));
+}
+
+#[test]
+fn real_world_uris_give_the_same_codes_as_oathtool() {
+    // (URI, oathtool arguments before the secret, the secret as oathtool takes it)
+    let cases: &[(&str, &[&str], &str)] = &[
+        // 80-bit secret, as several large providers issue.
+        ("otpauth://totp/Big:a?secret=JBSWY3DPEHPK3PXP", &["--totp"], "JBSWY3DPEHPK3PXP"),
+        // Lowercase and grouped.
+        ("otpauth://totp/Low:b?secret=jbsw%20y3dp%20ehpk%203pxp%20jbsw%20y3dp", &["--totp"], "JBSWY3DPEHPK3PXPJBSWY3DP"),
+        // Padded.
+        ("otpauth://totp/Pad:c?secret=GEZDGNBVGY3TQOJQGEZDGNBV====", &["--totp"], "GEZDGNBVGY3TQOJQGEZDGNBV"),
+        // SHA512, 8 digits.
+        ("otpauth://totp/Long:d?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&algorithm=SHA512&digits=8", &["--totp=sha512", "-d", "8"], "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+        // Period 60, SHA256.
+        ("otpauth://totp/Slow:e?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&algorithm=SHA256&period=60", &["--totp=sha256", "-s", "60"], "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (uri, _, _) in cases {
+        ok(dir.path(), &["add", uri], &pin_line());
+    }
+    let names = ["Big:a", "Low:b", "Pad:c", "Long:d", "Slow:e"];
+    for time in [59u64, 1_111_111_109, 1_764_355_200, 4_102_444_800] {
+        for ((_, args, secret), name) in cases.iter().zip(names) {
+            let ours = ok(dir.path(), &["code", name, "--at", &time.to_string()], &pin_line());
+            let now = format!("@{time}");
+            let mut theirs_args: Vec<&str> = args.to_vec();
+            theirs_args.extend(["-N", &now, "--base32", secret]);
+            assert_eq!(ours, oathtool(&theirs_args), "{name} at {time}");
+        }
+    }
+    // HOTP at a counter of 7.
+    ok(dir.path(), &["add", "otpauth://hotp/Count:f?secret=JBSWY3DPEHPK3PXP&counter=7"], &pin_line());
+    for counter in 7..10 {
+        let ours = ok(dir.path(), &["code", "Count:f"], &pin_line());
+        let c = counter.to_string();
+        assert_eq!(ours, oathtool(&["--hotp", "-c", &c, "--base32", "JBSWY3DPEHPK3PXP"]));
+    }
+}
+
+/// Every file under `dir`, read whole.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push((path.clone(), fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_secret_or_pin_appears_on_disk_or_in_output() {
+    let secret_b32 = "KRUGS4ZANFZSAYJAONSWG4TFOQQGWZLZ";
+    let secret_raw = b"This is a secret key";
+    let new_pin = "739155";
+    let password = "backup passphrase 42";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut outputs = Vec::new();
+    let mut run = |args: &[&str], stdin: &str| {
+        let output = pp(&data, args, stdin);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        outputs.push(output);
+    };
+    run(&["add", &format!("otpauth://totp/HPC:alice?secret={secret_b32}&issuer=HPC")], &pin_line());
+    run(&["list"], &pin_line());
+    run(&["code", "alice"], &pin_line());
+    run(&["change-pin"], &format!("{PIN}\n{new_pin}\n"));
+    let backup = data.join("backup.ppb");
+    run(&["export", backup.to_str().unwrap()], &format!("{new_pin}\n{password}\n"));
+    for (path, bytes) in files_under(&data) {
+        for needle in [secret_b32.as_bytes(), &secret_raw[..], PIN.as_bytes(), new_pin.as_bytes(), password.as_bytes()] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{} holds a secret or PIN",
+                path.display()
+            );
+        }
+    }
+    for output in &outputs {
+        for stream in [&output.stdout, &output.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            for needle in [secret_b32, PIN, new_pin, password] {
+                assert!(!text.contains(needle), "output leaks a secret: {text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn exit_codes_tell_failures_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = |args: &[&str], stdin: &str| pp(dir.path(), args, stdin).status.code();
+    // No vault yet.
+    assert_eq!(code(&["list"], &pin_line()), Some(5));
+    // Not a key: refused before any PIN is asked or any file written.
+    let web = pp(dir.path(), &["add", "https://portal.example.org/tokens"], &pin_line());
+    assert_eq!(web.status.code(), Some(6));
+    assert!(stderr(&web).contains("this QR code is not an authenticator key"));
+    assert!(!dir.path().join("vault.pocketpass").exists());
+    // A weak PIN for a new vault.
+    let weak = pp(dir.path(), &["add", "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP"], "123456\n");
+    assert_eq!(weak.status.code(), Some(6));
+    assert!(stderr(&weak).contains("PIN"));
+    ok(dir.path(), &["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"], &pin_line());
+    // The same account twice.
+    assert_eq!(code(&["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"], &pin_line()), Some(6));
+    // Wrong PIN, with the tries left.
+    let wrong = pp(dir.path(), &["list"], "000001\n");
+    assert_eq!(wrong.status.code(), Some(3));
+    assert!(stderr(&wrong).contains("9 tries left"), "{}", stderr(&wrong));
+    // No such account.
+    assert_eq!(code(&["code", "nobody"], &pin_line()), Some(5));
+    // No PIN given at all.
+    assert_eq!(code(&["list"], ""), Some(2));
+    // Usage error.
+    assert_eq!(code(&["code", "--at", "yesterday"], &pin_line()), Some(2));
+    // Damaged vault.
+    let path = dir.path().join("vault.pocketpass");
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[60] ^= 1;
+    fs::write(&path, &bytes).unwrap();
+    let damaged = pp(dir.path(), &["list"], &pin_line());
+    assert_eq!(damaged.status.code(), Some(7));
+    assert!(stderr(&damaged).contains("damaged"));
+}
+
+#[test]
+fn ten_wrong_pins_through_the_terminal_wipe_the_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"], &pin_line());
+    for left in (1..10).rev() {
+        let output = pp(dir.path(), &["code"], "000001\n");
+        assert_eq!(output.status.code(), Some(3));
+        let plural = if left == 1 { "try" } else { "tries" };
+        assert!(stderr(&output).contains(&format!("{left} {plural} left")), "{}", stderr(&output));
+    }
+    let output = pp(dir.path(), &["code"], "000001\n");
+    assert_eq!(output.status.code(), Some(4));
+    assert!(stderr(&output).contains("wiped"));
+    let output = pp(dir.path(), &["code"], &pin_line());
+    assert_eq!(output.status.code(), Some(4), "the right PIN after the wipe is told why");
+}
+
+#[test]
+fn rename_remove_export_import_and_change_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    ok(&a, &["add", "otpauth://totp/HPC:alice?secret=JBSWY3DPEHPK3PXP&issuer=HPC&expires=2028-11-28"], &pin_line());
+    ok(&a, &["add", "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQ&issuer=HPC"], &pin_line());
+    let list = ok(&a, &["list"], &pin_line());
+    assert!(list.contains("HPC: alice") && list.contains("expires 2028-11-28"), "{list}");
+    ok(&a, &["rename", "bob", "bob-laptop"], &pin_line());
+    let code_before = ok(&a, &["code", "HPC: bob-laptop", "--at", "1000"], &pin_line());
+    let backup = dir.path().join("keys.ppb");
+    let backup = backup.to_str().unwrap();
+    let short = pp(&a, &["export", backup], &format!("{PIN}\nshort\n"));
+    assert_eq!(short.status.code(), Some(6));
+    assert!(ok(&a, &["export", backup], &format!("{PIN}\nlong enough password\n")).contains("exported 2"));
+    // Importing into a new vault: a new PIN, then the backup password.
+    let wrong = pp(&b, &["import", backup], "271828\nnot the password\n");
+    assert_eq!(wrong.status.code(), Some(3));
+    assert!(ok(&b, &["import", backup], "271828\nlong enough password\n").contains("added 2"));
+    assert_eq!(ok(&b, &["code", "bob-laptop", "--at", "1000"], "271828\n"), code_before);
+    ok(&a, &["remove", "alice"], &pin_line());
+    assert!(!ok(&a, &["list"], &pin_line()).contains("alice"));
+    ok(&a, &["change-pin"], &format!("{PIN}\n271828\n"));
+    assert_eq!(pp(&a, &["list"], &pin_line()).status.code(), Some(3));
+    assert!(ok(&a, &["list"], "271828\n").contains("bob-laptop"));
+}
+
+#[test]
+fn help_documents_commands_and_exit_codes() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pocketpass")).arg("--help").output().unwrap();
+    let help = stdout(&output);
+    for word in ["add", "list", "code", "remove", "rename", "change-pin", "export", "import", "scan", "--data-dir", "--pin-stdin", "Exit status"] {
+        assert!(help.contains(word), "--help lacks {word}");
+    }
+}
