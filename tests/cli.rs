@@ -54,10 +54,17 @@ fn pin_line() -> String {
 
 /// The code oathtool computes for the same key, as an independent check.
 fn oathtool(args: &[&str]) -> String {
-    let output = Command::new("oathtool").args(args).output().unwrap_or_else(|e| {
-        panic!("oathtool is needed for this test ({e}); run scripts/install-deps.sh")
-    });
-    assert!(output.status.success(), "oathtool {args:?}: {}", stderr(&output));
+    let output = Command::new("oathtool")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("oathtool is needed for this test ({e}); run scripts/install-deps.sh")
+        });
+    assert!(
+        output.status.success(),
+        "oathtool {args:?}: {}",
+        stderr(&output)
+    );
     stdout(&output)
 }
 
@@ -84,12 +91,17 @@ fn rfc6238_vectors_through_code_at() {
     ];
     for (name, algorithm, ascii) in secrets {
         let secret = data_encoding::BASE32_NOPAD.encode(ascii.as_bytes());
-        let uri = format!("otpauth://totp/RFC:{name}?secret={secret}&algorithm={algorithm}&digits=8");
+        let uri =
+            format!("otpauth://totp/RFC:{name}?secret={secret}&algorithm={algorithm}&digits=8");
         ok(dir.path(), &["add", &uri], &pin_line());
     }
     for &(time, sha1, sha256, sha512) in vectors {
         for (name, want) in [("sha1", sha1), ("sha256", sha256), ("sha512", sha512)] {
-            let got = ok(dir.path(), &["code", name, "--at", &time.to_string()], &pin_line());
+            let got = ok(
+                dir.path(),
+                &["code", name, "--at", &time.to_string()],
+                &pin_line(),
+            );
             assert_eq!(got, want, "{name} at T={time}");
         }
     }
@@ -105,7 +117,11 @@ fn rfc4226_vectors_through_code_and_the_counter_is_kept() {
         "520489",
     ];
     for (counter, want) in want.iter().enumerate() {
-        assert_eq!(ok(dir.path(), &["code"], &pin_line()), *want, "counter {counter}");
+        assert_eq!(
+            ok(dir.path(), &["code"], &pin_line()),
+            *want,
+            "counter {counter}"
+        );
     }
     assert!(ok(dir.path(), &["list"], &pin_line()).contains("counter 10"));
 }
@@ -132,7 +148,11 @@ fn real_world_uris_give_the_same_codes_as_oathtool() {
     let names = ["Big:a", "Low:b", "Pad:c", "Long:d", "Slow:e"];
     for time in [59u64, 1_111_111_109, 1_764_355_200, 4_102_444_800] {
         for ((_, args, secret), name) in cases.iter().zip(names) {
-            let ours = ok(dir.path(), &["code", name, "--at", &time.to_string()], &pin_line());
+            let ours = ok(
+                dir.path(),
+                &["code", name, "--at", &time.to_string()],
+                &pin_line(),
+            );
             let now = format!("@{time}");
             let mut theirs_args: Vec<&str> = args.to_vec();
             theirs_args.extend(["-N", &now, "--base32", secret]);
@@ -140,11 +160,21 @@ fn real_world_uris_give_the_same_codes_as_oathtool() {
         }
     }
     // HOTP at a counter of 7.
-    ok(dir.path(), &["add", "otpauth://hotp/Count:f?secret=JBSWY3DPEHPK3PXP&counter=7"], &pin_line());
+    ok(
+        dir.path(),
+        &[
+            "add",
+            "otpauth://hotp/Count:f?secret=JBSWY3DPEHPK3PXP&counter=7",
+        ],
+        &pin_line(),
+    );
     for counter in 7..10 {
         let ours = ok(dir.path(), &["code", "Count:f"], &pin_line());
         let c = counter.to_string();
-        assert_eq!(ours, oathtool(&["--hotp", "-c", &c, "--base32", "JBSWY3DPEHPK3PXP"]));
+        assert_eq!(
+            ours,
+            oathtool(&["--hotp", "-c", &c, "--base32", "JBSWY3DPEHPK3PXP"])
+        );
     }
 }
 
@@ -176,14 +206,29 @@ fn no_secret_or_pin_appears_on_disk_or_in_output() {
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         outputs.push(output);
     };
-    run(&["add", &format!("otpauth://totp/HPC:alice?secret={secret_b32}&issuer=HPC")], &pin_line());
+    run(
+        &[
+            "add",
+            &format!("otpauth://totp/HPC:alice?secret={secret_b32}&issuer=HPC"),
+        ],
+        &pin_line(),
+    );
     run(&["list"], &pin_line());
     run(&["code", "alice"], &pin_line());
     run(&["change-pin"], &format!("{PIN}\n{new_pin}\n"));
     let backup = data.join("backup.ppb");
-    run(&["export", backup.to_str().unwrap()], &format!("{new_pin}\n{password}\n"));
+    run(
+        &["export", backup.to_str().unwrap()],
+        &format!("{new_pin}\n{password}\n"),
+    );
     for (path, bytes) in files_under(&data) {
-        for needle in [secret_b32.as_bytes(), &secret_raw[..], PIN.as_bytes(), new_pin.as_bytes(), password.as_bytes()] {
+        for needle in [
+            secret_b32.as_bytes(),
+            &secret_raw[..],
+            PIN.as_bytes(),
+            new_pin.as_bytes(),
+            password.as_bytes(),
+        ] {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle),
                 "{} holds a secret or PIN",
@@ -208,21 +253,43 @@ fn exit_codes_tell_failures_apart() {
     // No vault yet.
     assert_eq!(code(&["list"], &pin_line()), Some(5));
     // Not a key: refused before any PIN is asked or any file written.
-    let web = pp(dir.path(), &["add", "https://portal.example.org/tokens"], &pin_line());
+    let web = pp(
+        dir.path(),
+        &["add", "https://portal.example.org/tokens"],
+        &pin_line(),
+    );
     assert_eq!(web.status.code(), Some(6));
     assert!(stderr(&web).contains("this QR code is not an authenticator key"));
     assert!(!dir.path().join("vault.pocketpass").exists());
     // A weak PIN for a new vault.
-    let weak = pp(dir.path(), &["add", "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP"], "123456\n");
+    let weak = pp(
+        dir.path(),
+        &["add", "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP"],
+        "123456\n",
+    );
     assert_eq!(weak.status.code(), Some(6));
     assert!(stderr(&weak).contains("PIN"));
-    ok(dir.path(), &["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"], &pin_line());
+    ok(
+        dir.path(),
+        &["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"],
+        &pin_line(),
+    );
     // The same account twice.
-    assert_eq!(code(&["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"], &pin_line()), Some(6));
+    assert_eq!(
+        code(
+            &["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"],
+            &pin_line()
+        ),
+        Some(6)
+    );
     // Wrong PIN, with the tries left.
     let wrong = pp(dir.path(), &["list"], "000001\n");
     assert_eq!(wrong.status.code(), Some(3));
-    assert!(stderr(&wrong).contains("9 tries left"), "{}", stderr(&wrong));
+    assert!(
+        stderr(&wrong).contains("9 tries left"),
+        "{}",
+        stderr(&wrong)
+    );
     // No such account.
     assert_eq!(code(&["code", "nobody"], &pin_line()), Some(5));
     // No PIN given at all.
@@ -242,18 +309,30 @@ fn exit_codes_tell_failures_apart() {
 #[test]
 fn ten_wrong_pins_through_the_terminal_wipe_the_keys() {
     let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"], &pin_line());
+    ok(
+        dir.path(),
+        &["add", "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP"],
+        &pin_line(),
+    );
     for left in (1..10).rev() {
         let output = pp(dir.path(), &["code"], "000001\n");
         assert_eq!(output.status.code(), Some(3));
         let plural = if left == 1 { "try" } else { "tries" };
-        assert!(stderr(&output).contains(&format!("{left} {plural} left")), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains(&format!("{left} {plural} left")),
+            "{}",
+            stderr(&output)
+        );
     }
     let output = pp(dir.path(), &["code"], "000001\n");
     assert_eq!(output.status.code(), Some(4));
     assert!(stderr(&output).contains("wiped"));
     let output = pp(dir.path(), &["code"], &pin_line());
-    assert_eq!(output.status.code(), Some(4), "the right PIN after the wipe is told why");
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "the right PIN after the wipe is told why"
+    );
 }
 
 #[test]
@@ -261,22 +340,51 @@ fn rename_remove_export_import_and_change_pin() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a");
     let b = dir.path().join("b");
-    ok(&a, &["add", "otpauth://totp/HPC:alice?secret=JBSWY3DPEHPK3PXP&issuer=HPC&expires=2028-11-28"], &pin_line());
-    ok(&a, &["add", "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQ&issuer=HPC"], &pin_line());
+    ok(
+        &a,
+        &[
+            "add",
+            "otpauth://totp/HPC:alice?secret=JBSWY3DPEHPK3PXP&issuer=HPC&expires=2028-11-28",
+        ],
+        &pin_line(),
+    );
+    ok(
+        &a,
+        &[
+            "add",
+            "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQ&issuer=HPC",
+        ],
+        &pin_line(),
+    );
     let list = ok(&a, &["list"], &pin_line());
-    assert!(list.contains("HPC: alice") && list.contains("expires 2028-11-28"), "{list}");
+    assert!(
+        list.contains("HPC: alice") && list.contains("expires 2028-11-28"),
+        "{list}"
+    );
     ok(&a, &["rename", "bob", "bob-laptop"], &pin_line());
-    let code_before = ok(&a, &["code", "HPC: bob-laptop", "--at", "1000"], &pin_line());
+    let code_before = ok(
+        &a,
+        &["code", "HPC: bob-laptop", "--at", "1000"],
+        &pin_line(),
+    );
     let backup = dir.path().join("keys.ppb");
     let backup = backup.to_str().unwrap();
     let short = pp(&a, &["export", backup], &format!("{PIN}\nshort\n"));
     assert_eq!(short.status.code(), Some(6));
-    assert!(ok(&a, &["export", backup], &format!("{PIN}\nlong enough password\n")).contains("exported 2"));
+    assert!(ok(
+        &a,
+        &["export", backup],
+        &format!("{PIN}\nlong enough password\n")
+    )
+    .contains("exported 2"));
     // Importing into a new vault: a new PIN, then the backup password.
     let wrong = pp(&b, &["import", backup], "271828\nnot the password\n");
     assert_eq!(wrong.status.code(), Some(3));
     assert!(ok(&b, &["import", backup], "271828\nlong enough password\n").contains("added 2"));
-    assert_eq!(ok(&b, &["code", "bob-laptop", "--at", "1000"], "271828\n"), code_before);
+    assert_eq!(
+        ok(&b, &["code", "bob-laptop", "--at", "1000"], "271828\n"),
+        code_before
+    );
     ok(&a, &["remove", "alice"], &pin_line());
     assert!(!ok(&a, &["list"], &pin_line()).contains("alice"));
     ok(&a, &["change-pin"], &format!("{PIN}\n271828\n"));
@@ -286,9 +394,25 @@ fn rename_remove_export_import_and_change_pin() {
 
 #[test]
 fn help_documents_commands_and_exit_codes() {
-    let output = Command::new(env!("CARGO_BIN_EXE_pocketpass")).arg("--help").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pocketpass"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = stdout(&output);
-    for word in ["add", "list", "code", "remove", "rename", "change-pin", "export", "import", "scan", "--data-dir", "--pin-stdin", "Exit status"] {
+    for word in [
+        "add",
+        "list",
+        "code",
+        "remove",
+        "rename",
+        "change-pin",
+        "export",
+        "import",
+        "scan",
+        "--data-dir",
+        "--pin-stdin",
+        "Exit status",
+    ] {
         assert!(help.contains(word), "--help lacks {word}");
     }
 }

@@ -9,9 +9,7 @@ fn rfc6238_secret(algorithm: Algorithm) -> &'static [u8] {
     match algorithm {
         Algorithm::Sha1 => b"12345678901234567890",
         Algorithm::Sha256 => b"12345678901234567890123456789012",
-        Algorithm::Sha512 => {
-            b"1234567890123456789012345678901234567890123456789012345678901234"
-        }
+        Algorithm::Sha512 => b"1234567890123456789012345678901234567890123456789012345678901234",
     }
 }
 
@@ -54,7 +52,11 @@ fn rfc6238_appendix_b_vectors() {
             (Algorithm::Sha512, sha512),
         ] {
             let account = rfc_account(algorithm, 8, Kind::Totp { period: 30 });
-            assert_eq!(account.code_at(time).as_str(), want, "{algorithm} at T={time}");
+            assert_eq!(
+                account.code_at(time).as_str(),
+                want,
+                "{algorithm} at T={time}"
+            );
         }
     }
 }
@@ -83,11 +85,21 @@ fn secrets_never_appear_in_debug_output() {
     let debug = format!("{account:?}");
     assert!(!debug.contains("JBSWY3DP"), "{debug}");
     assert!(debug.contains("redacted"), "{debug}");
-    assert!(!format!("{:?}", account.code_at(0)).chars().any(|c| c.is_ascii_digit()));
+    assert!(!format!("{:?}", account.code_at(0))
+        .chars()
+        .any(|c| c.is_ascii_digit()));
 }
 
 /// A good URI and what it must become: (uri, name, issuer, label issuer, algorithm, digits, kind).
-type Good = (&'static str, &'static str, Option<&'static str>, Option<&'static str>, Algorithm, u8, Kind);
+type Good = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Algorithm,
+    u8,
+    Kind,
+);
 
 const TOTP30: Kind = Kind::Totp { period: 30 };
 
@@ -156,26 +168,89 @@ fn unknown_parameters_are_kept() {
 fn bad_uris_are_refused_with_the_problem_named() {
     type Check = fn(&OtpError) -> bool;
     let table: &[(&str, Check, &str)] = &[
-        ("https://portal.example.org/activate", |e| matches!(e, OtpError::NotAKey(_)), "not an authenticator key"),
-        ("hello world", |e| matches!(e, OtpError::NotAKey(_)), "not an authenticator key"),
-        ("otpauth://totp/x?issuer=A", |e| *e == OtpError::MissingSecret, "no secret"),
-        ("otpauth://totp/x?secret=&issuer=A", |e| *e == OtpError::MissingSecret, "no secret"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PX1", |e| matches!(e, OtpError::InvalidBase32 { position: 16, .. }), "not valid base32"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3P", |e| matches!(e, OtpError::SecretTooShort { bits: 64 }), "at least 80 bits"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=5", |e| matches!(e, OtpError::InvalidDigits(_)), "6, 7 or 8"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=9", |e| matches!(e, OtpError::InvalidDigits(_)), "6, 7 or 8"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=six", |e| matches!(e, OtpError::InvalidDigits(_)), "6, 7 or 8"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=0", |e| matches!(e, OtpError::InvalidPeriod(_)), "positive number"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=-30", |e| matches!(e, OtpError::InvalidPeriod(_)), "positive number"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&algorithm=MD5", |e| matches!(e, OtpError::UnknownAlgorithm(_)), "unknown algorithm"),
-        ("otpauth://steam/x?secret=JBSWY3DPEHPK3PXP", |e| matches!(e, OtpError::UnknownType(_)), "unknown key type"),
-        ("otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP&counter=x", |e| matches!(e, OtpError::InvalidCounter(_)), "whole number"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&secret=GEZDGNBVGY3TQOJQ", |e| matches!(e, OtpError::DuplicateParameter(_)), "more than once"),
+        (
+            "https://portal.example.org/activate",
+            |e| matches!(e, OtpError::NotAKey(_)),
+            "not an authenticator key",
+        ),
+        (
+            "hello world",
+            |e| matches!(e, OtpError::NotAKey(_)),
+            "not an authenticator key",
+        ),
+        (
+            "otpauth://totp/x?issuer=A",
+            |e| *e == OtpError::MissingSecret,
+            "no secret",
+        ),
+        (
+            "otpauth://totp/x?secret=&issuer=A",
+            |e| *e == OtpError::MissingSecret,
+            "no secret",
+        ),
+        (
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3PX1",
+            |e| matches!(e, OtpError::InvalidBase32 { position: 16, .. }),
+            "not valid base32",
+        ),
+        (
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3P",
+            |e| matches!(e, OtpError::SecretTooShort { bits: 64 }),
+            "at least 80 bits",
+        ),
+        (
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=5",
+            |e| matches!(e, OtpError::InvalidDigits(_)),
+            "6, 7 or 8",
+        ),
+        (
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=9",
+            |e| matches!(e, OtpError::InvalidDigits(_)),
+            "6, 7 or 8",
+        ),
+        (
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=six",
+            |e| matches!(e, OtpError::InvalidDigits(_)),
+            "6, 7 or 8",
+        ),
+        (
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=0",
+            |e| matches!(e, OtpError::InvalidPeriod(_)),
+            "positive number",
+        ),
+        (
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=-30",
+            |e| matches!(e, OtpError::InvalidPeriod(_)),
+            "positive number",
+        ),
+        (
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&algorithm=MD5",
+            |e| matches!(e, OtpError::UnknownAlgorithm(_)),
+            "unknown algorithm",
+        ),
+        (
+            "otpauth://steam/x?secret=JBSWY3DPEHPK3PXP",
+            |e| matches!(e, OtpError::UnknownType(_)),
+            "unknown key type",
+        ),
+        (
+            "otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP&counter=x",
+            |e| matches!(e, OtpError::InvalidCounter(_)),
+            "whole number",
+        ),
+        (
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&secret=GEZDGNBVGY3TQOJQ",
+            |e| matches!(e, OtpError::DuplicateParameter(_)),
+            "more than once",
+        ),
     ];
     for (uri, check, words) in table {
         let err = parse_payload(uri).expect_err(uri);
         assert!(check(&err), "{uri}: unexpected error {err:?}");
-        assert!(err.to_string().contains(words), "{uri}: message {err} lacks {words:?}");
+        assert!(
+            err.to_string().contains(words),
+            "{uri}: message {err} lacks {words:?}"
+        );
     }
 }
 
@@ -200,7 +275,15 @@ fn field_varint(n: u64, v: u64, out: &mut Vec<u8>) {
     varint(n << 3, out);
     varint(v, out);
 }
-fn otp_parameters(secret: &[u8], name: &str, issuer: &str, alg: u64, digits: u64, kind: u64, counter: u64) -> Vec<u8> {
+fn otp_parameters(
+    secret: &[u8],
+    name: &str,
+    issuer: &str,
+    alg: u64,
+    digits: u64,
+    kind: u64,
+    counter: u64,
+) -> Vec<u8> {
     let mut p = Vec::new();
     field_bytes(1, secret, &mut p);
     field_bytes(2, name.as_bytes(), &mut p);
@@ -238,7 +321,15 @@ fn google_authenticator_export_with_several_accounts() {
     let uri = migration_uri(
         &[
             otp_parameters(b"12345678901234567890", "ACME:alice", "ACME", 1, 1, 2, 0),
-            otp_parameters(b"12345678901234567890123456789012", "bob", "Other", 2, 2, 2, 0),
+            otp_parameters(
+                b"12345678901234567890123456789012",
+                "bob",
+                "Other",
+                2,
+                2,
+                2,
+                0,
+            ),
             otp_parameters(b"12345678901234567890", "carol", "", 1, 1, 1, 5),
         ],
         1,
@@ -250,7 +341,10 @@ fn google_authenticator_export_with_several_accounts() {
     };
     assert_eq!(part.accounts.len(), 3);
     let alice = &part.accounts[0];
-    assert_eq!((alice.name.as_str(), alice.issuer.as_deref()), ("alice", Some("ACME")));
+    assert_eq!(
+        (alice.name.as_str(), alice.issuer.as_deref()),
+        ("alice", Some("ACME"))
+    );
     let bob = &part.accounts[1];
     assert_eq!((bob.algorithm, bob.digits), (Algorithm::Sha256, 8));
     // Bob's code equals the RFC 6238 SHA256 vector at T=59 (same secret, 8 digits).
@@ -262,9 +356,48 @@ fn google_authenticator_export_with_several_accounts() {
 
 #[test]
 fn google_authenticator_export_split_over_two_codes() {
-    let first = migration_uri(&[otp_parameters(b"12345678901234567890", "a", "X", 1, 1, 2, 0)], 2, 0, 99);
-    let second = migration_uri(&[otp_parameters(b"12345678901234567890", "b", "X", 1, 1, 2, 0)], 2, 1, 99);
-    let other_export = migration_uri(&[otp_parameters(b"12345678901234567890", "c", "X", 1, 1, 2, 0)], 2, 1, 5);
+    let first = migration_uri(
+        &[otp_parameters(
+            b"12345678901234567890",
+            "a",
+            "X",
+            1,
+            1,
+            2,
+            0,
+        )],
+        2,
+        0,
+        99,
+    );
+    let second = migration_uri(
+        &[otp_parameters(
+            b"12345678901234567890",
+            "b",
+            "X",
+            1,
+            1,
+            2,
+            0,
+        )],
+        2,
+        1,
+        99,
+    );
+    let other_export = migration_uri(
+        &[otp_parameters(
+            b"12345678901234567890",
+            "c",
+            "X",
+            1,
+            1,
+            2,
+            0,
+        )],
+        2,
+        1,
+        5,
+    );
     let part = |uri: &str| match parse_payload(uri).unwrap() {
         Payload::Migration(p) => p,
         other => panic!("expected an export, got {other:?}"),
@@ -276,19 +409,57 @@ fn google_authenticator_export_split_over_two_codes() {
     assert!(batch.add(part(&other_export)).is_err());
     batch.add(part(&first)).unwrap();
     batch.add(part(&first)).unwrap(); // seen twice by the camera: harmless
-    let names: Vec<String> = batch.accounts().unwrap().into_iter().map(|a| a.name).collect();
+    let names: Vec<String> = batch
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
     assert_eq!(names, ["a", "b"]);
 }
 
 #[test]
 fn damaged_exports_are_errors() {
-    let good = migration_uri(&[otp_parameters(b"12345678901234567890", "a", "X", 1, 1, 2, 0)], 1, 0, 1);
+    let good = migration_uri(
+        &[otp_parameters(
+            b"12345678901234567890",
+            "a",
+            "X",
+            1,
+            1,
+            2,
+            0,
+        )],
+        1,
+        0,
+        1,
+    );
     // Cut inside the first account, as a partly read QR code would be.
     let cut = &good[..60];
-    for uri in [cut, "otpauth-migration://offline?data=%%%%", "otpauth-migration://offline"] {
+    for uri in [
+        cut,
+        "otpauth-migration://offline?data=%%%%",
+        "otpauth-migration://offline",
+    ] {
         let err = parse_payload(uri).expect_err(uri);
         assert!(matches!(err, OtpError::Migration(_)), "{uri}: {err:?}");
     }
-    let md5 = migration_uri(&[otp_parameters(b"12345678901234567890", "a", "X", 4, 1, 2, 0)], 1, 0, 1);
-    assert!(matches!(parse_payload(&md5), Err(OtpError::UnknownAlgorithm(_))));
+    let md5 = migration_uri(
+        &[otp_parameters(
+            b"12345678901234567890",
+            "a",
+            "X",
+            4,
+            1,
+            2,
+            0,
+        )],
+        1,
+        0,
+        1,
+    );
+    assert!(matches!(
+        parse_payload(&md5),
+        Err(OtpError::UnknownAlgorithm(_))
+    ));
 }

@@ -71,9 +71,12 @@ fn a_new_vault_uses_the_real_kdf_cost() {
 #[test]
 fn weak_pins_are_refused_for_a_new_vault() {
     let dir = tempfile::tempdir().unwrap();
-    for weak in ["123456", "000000", "654321", "111111", "123123", "12345", "abcdef"] {
-        let err = Vault::create_insecure_for_tests(dir.path(), &Pin::entered(weak), TEST_ITERATIONS)
-            .unwrap_err();
+    for weak in [
+        "123456", "000000", "654321", "111111", "123123", "12345", "abcdef",
+    ] {
+        let err =
+            Vault::create_insecure_for_tests(dir.path(), &Pin::entered(weak), TEST_ITERATIONS)
+                .unwrap_err();
         assert!(matches!(err, VaultError::Pin(_)), "{weak}: {err:?}");
     }
     assert!(!vault::exists(dir.path()));
@@ -88,7 +91,11 @@ fn accounts_survive_a_restart_and_no_secret_is_on_disk() {
     assert_eq!(vault.accounts()[0].extra("expires"), Some("2028-11-28"));
     for (path, bytes) in all_files(dir.path()) {
         for needle in [SECRET_RAW, SECRET_B32.as_bytes(), PIN.as_bytes(), b"alice"] {
-            assert!(!contains(&bytes, needle), "{} holds a secret", path.display());
+            assert!(
+                !contains(&bytes, needle),
+                "{} holds a secret",
+                path.display()
+            );
         }
     }
 }
@@ -100,7 +107,11 @@ fn every_save_uses_a_fresh_nonce() {
     let first = vault_bytes(dir.path());
     vault.rename("alice", "alice").unwrap();
     let second = vault_bytes(dir.path());
-    assert_eq!(first[16..32], second[16..32], "same salt without a PIN change");
+    assert_eq!(
+        first[16..32],
+        second[16..32],
+        "same salt without a PIN change"
+    );
     assert_ne!(first[32..44], second[32..44], "nonce reused");
 }
 
@@ -126,9 +137,16 @@ fn ten_wrong_pins_wipe_the_keys_and_each_failure_says_how_many_tries_remain() {
     assert!(err.to_string().contains("wiped"));
     assert!(!dir.path().join(VAULT_FILE).exists());
     // Even the right PIN cannot bring them back, and the user is told why.
-    assert!(matches!(Vault::unlock(dir.path(), &pin()), Err(VaultError::Wiped(_))));
+    assert!(matches!(
+        Vault::unlock(dir.path(), &pin()),
+        Err(VaultError::Wiped(_))
+    ));
     for (path, bytes) in all_files(dir.path()) {
-        assert!(!bytes.starts_with(format::MAGIC), "{} is a copy of the vault", path.display());
+        assert!(
+            !bytes.starts_with(format::MAGIC),
+            "{} is a copy of the vault",
+            path.display()
+        );
     }
 }
 
@@ -195,10 +213,14 @@ fn a_newer_format_version_is_refused_and_left_untouched() {
     drop(new_vault(dir.path()));
     let newer = make_newer_version(dir.path());
     let err = Vault::unlock(dir.path(), &pin()).unwrap_err();
-    assert!(matches!(err, VaultError::UnsupportedVersion { version: 2, .. }), "{err:?}");
+    assert!(
+        matches!(err, VaultError::UnsupportedVersion { version: 2, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("newer Pocket Pass"));
-    let err = Vault::create_insecure_for_tests(dir.path(), &Pin::entered("271828"), TEST_ITERATIONS)
-        .unwrap_err();
+    let err =
+        Vault::create_insecure_for_tests(dir.path(), &Pin::entered("271828"), TEST_ITERATIONS)
+            .unwrap_err();
     assert!(matches!(err, VaultError::AlreadyExists(_)), "{err:?}");
     assert_eq!(vault_bytes(dir.path()), newer);
 }
@@ -208,13 +230,27 @@ fn change_pin_uses_a_new_salt_and_the_old_pin_stops_working() {
     let dir = tempfile::tempdir().unwrap();
     let mut vault = new_vault(dir.path());
     let before = vault_bytes(dir.path());
-    assert!(matches!(vault.change_pin(&Pin::entered("111111")), Err(VaultError::Pin(_))));
-    assert_eq!(vault_bytes(dir.path()), before, "a refused PIN changes nothing");
+    assert!(matches!(
+        vault.change_pin(&Pin::entered("111111")),
+        Err(VaultError::Pin(_))
+    ));
+    assert_eq!(
+        vault_bytes(dir.path()),
+        before,
+        "a refused PIN changes nothing"
+    );
     vault.change_pin(&Pin::entered("271828")).unwrap();
     drop(vault);
     let after = vault_bytes(dir.path());
-    assert_ne!(before[16..32], after[16..32], "salt must change with the PIN");
-    assert!(matches!(Vault::unlock(dir.path(), &pin()), Err(VaultError::WrongPin { .. })));
+    assert_ne!(
+        before[16..32],
+        after[16..32],
+        "salt must change with the PIN"
+    );
+    assert!(matches!(
+        Vault::unlock(dir.path(), &pin()),
+        Err(VaultError::WrongPin { .. })
+    ));
     let vault = Vault::unlock(dir.path(), &Pin::entered("271828")).unwrap();
     assert_eq!(vault.accounts(), &[account("alice")]);
 }
@@ -224,7 +260,12 @@ fn hotp_counter_is_saved_before_the_code_is_given() {
     let dir = tempfile::tempdir().unwrap();
     let mut vault = Vault::create_insecure_for_tests(dir.path(), &pin(), TEST_ITERATIONS).unwrap();
     vault
-        .add(parse_uri(&format!("otpauth://hotp/HPC:bob?secret={SECRET_B32}&counter=0")).unwrap())
+        .add(
+            parse_uri(&format!(
+                "otpauth://hotp/HPC:bob?secret={SECRET_B32}&counter=0"
+            ))
+            .unwrap(),
+        )
         .unwrap();
     assert_eq!(vault.code(0, 0).unwrap().as_str(), "755224");
     drop(vault);
@@ -236,13 +277,22 @@ fn hotp_counter_is_saved_before_the_code_is_given() {
 fn names_find_rename_remove_and_duplicates() {
     let dir = tempfile::tempdir().unwrap();
     let mut vault = new_vault(dir.path());
-    assert!(matches!(vault.add(account("alice")), Err(VaultError::Duplicate(_))));
+    assert!(matches!(
+        vault.add(account("alice")),
+        Err(VaultError::Duplicate(_))
+    ));
     vault.add(account("bob")).unwrap();
     assert_eq!(vault.find("hpc: ALICE").unwrap(), 0);
     assert_eq!(vault.find("HPC:bob").unwrap(), 1);
     assert_eq!(vault.find("bob").unwrap(), 1);
-    assert!(matches!(vault.find("carol"), Err(VaultError::NoSuchAccount(_))));
-    assert!(matches!(vault.rename("bob", "alice"), Err(VaultError::Duplicate(_))));
+    assert!(matches!(
+        vault.find("carol"),
+        Err(VaultError::NoSuchAccount(_))
+    ));
+    assert!(matches!(
+        vault.rename("bob", "alice"),
+        Err(VaultError::Duplicate(_))
+    ));
     vault.rename("bob", "Bob's laptop").unwrap();
     let removed = vault.remove("alice").unwrap();
     assert_eq!(removed.name, "alice");
@@ -259,10 +309,18 @@ fn export_then_import_round_trips_and_damaged_backups_are_errors() {
     vault.add(account("bob")).unwrap();
     let backup = dir.path().join("backup.ppb");
     let password = Password::new_checked("correct horse").unwrap();
-    assert!(matches!(Password::new_checked("short"), Err(VaultError::WeakPassword(8))));
+    assert!(matches!(
+        Password::new_checked("short"),
+        Err(VaultError::WeakPassword(8))
+    ));
     assert_eq!(vault.export(&backup, &password).unwrap(), 2);
     let bytes = fs::read(&backup).unwrap();
-    for needle in [SECRET_RAW, SECRET_B32.as_bytes(), b"correct horse", b"alice"] {
+    for needle in [
+        SECRET_RAW,
+        SECRET_B32.as_bytes(),
+        b"correct horse",
+        b"alice",
+    ] {
         assert!(!contains(&bytes, needle));
     }
 
@@ -284,7 +342,10 @@ fn export_then_import_round_trips_and_damaged_backups_are_errors() {
     let middle = damaged.len() / 2;
     damaged[middle] ^= 0x10;
     fs::write(&backup, &damaged).unwrap();
-    assert!(matches!(fresh.import(&backup, &password), Err(VaultError::Corrupt(_))));
+    assert!(matches!(
+        fresh.import(&backup, &password),
+        Err(VaultError::Corrupt(_))
+    ));
     assert!(matches!(
         fresh.import(&dir.path().join(VAULT_FILE), &password),
         Err(VaultError::WrongKind(..))
@@ -338,14 +399,21 @@ fn kill_9_during_saves_never_leaves_an_unopenable_or_lost_vault() {
         .spawn()
         .unwrap();
         // Spread the kills over start-up and the save loop (a cheap LCG keeps it repeatable).
-        let delay = (i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 33) % 40;
+        let delay = (i
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407)
+            >> 33)
+            % 40;
         std::thread::sleep(Duration::from_millis(5 + delay));
         process.kill().unwrap(); // SIGKILL on Unix
         process.wait().unwrap();
         let vault = Vault::unlock(dir.path(), &pin())
             .unwrap_or_else(|e| panic!("after kill {i}: the vault does not open: {e}"));
         let count = vault.accounts().len();
-        assert!(count >= seen, "after kill {i}: {count} accounts, had {seen}");
+        assert!(
+            count >= seen,
+            "after kill {i}: {count} accounts, had {seen}"
+        );
         assert_eq!(vault.accounts()[0], account("alice"), "after kill {i}");
         if count > seen {
             grew += 1;
@@ -397,7 +465,11 @@ fn a_full_disk_leaves_the_old_vault_byte_for_byte() {
         });
     }
     let status = command.status().unwrap();
-    assert_eq!(status.code(), Some(42), "the child did not see the write fail as expected");
+    assert_eq!(
+        status.code(),
+        Some(42),
+        "the child did not see the write fail as expected"
+    );
     assert_eq!(vault_bytes(dir.path()), before);
     let leftovers: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
@@ -406,6 +478,9 @@ fn a_full_disk_leaves_the_old_vault_byte_for_byte() {
         .filter(|n| n.starts_with(".pocketpass-tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-    assert_eq!(Vault::unlock(dir.path(), &pin()).unwrap().accounts().len(), 1);
+    assert_eq!(
+        Vault::unlock(dir.path(), &pin()).unwrap().accounts().len(),
+        1
+    );
     assert!(!dir.path().join(ATTEMPTS_FILE).exists());
 }

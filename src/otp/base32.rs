@@ -108,7 +108,12 @@ mod tests {
     #[test]
     fn lowercase_spaces_hyphens_and_padding_are_accepted() {
         let want = decode("MZXW6YTBOI").unwrap();
-        for text in ["mzxw6ytboi", "MZXW 6YTB OI", "mzxw-6ytb-oi", "MZXW6YTBOI======"] {
+        for text in [
+            "mzxw6ytboi",
+            "MZXW 6YTB OI",
+            "mzxw-6ytb-oi",
+            "MZXW6YTBOI======",
+        ] {
             assert_eq!(decode(text).unwrap(), want, "{text}");
         }
     }

@@ -27,7 +27,9 @@ pub enum OtpError {
         character: String,
     },
     /// The secret is shorter than 80 bits, too weak to be a real key.
-    #[error("the secret is only {bits} bits long; at least 80 bits (16 base32 characters) are needed")]
+    #[error(
+        "the secret is only {bits} bits long; at least 80 bits (16 base32 characters) are needed"
+    )]
     SecretTooShort {
         /// The secret's length in bits.
         bits: usize,

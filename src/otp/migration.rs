@@ -45,7 +45,9 @@ pub fn parse_migration(text: &str) -> Result<MigrationPart, OtpError> {
     let text = text.trim();
     const SCHEME: &str = "otpauth-migration://";
     if !has_scheme(text, SCHEME) {
-        return Err(OtpError::Migration("it does not start with otpauth-migration://".into()));
+        return Err(OtpError::Migration(
+            "it does not start with otpauth-migration://".into(),
+        ));
     }
     let query = text.split_once('?').map(|(_, q)| q).unwrap_or("");
     let data = query
@@ -126,7 +128,9 @@ impl<'a> Reader<'a> {
             1 => Value::Bytes(self.take(8)?),
             5 => Value::Bytes(self.take(4)?),
             other => {
-                return Err(OtpError::Migration(format!("unsupported field encoding {other}")))
+                return Err(OtpError::Migration(format!(
+                    "unsupported field encoding {other}"
+                )))
             }
         };
         Ok(Some((key >> 3, value)))
@@ -276,6 +280,11 @@ impl MigrationBatch {
         if self.size.is_none() || !self.missing().is_empty() {
             return None;
         }
-        Some(self.parts.values().flat_map(|p| p.accounts.clone()).collect())
+        Some(
+            self.parts
+                .values()
+                .flat_map(|p| p.accounts.clone())
+                .collect(),
+        )
     }
 }

@@ -99,7 +99,9 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
         Kind::Hotp { counter }
     };
 
-    let issuer = issuer.map(|i| i.trim().to_owned()).filter(|i| !i.is_empty());
+    let issuer = issuer
+        .map(|i| i.trim().to_owned())
+        .filter(|i| !i.is_empty());
     let (issuer, label_issuer) = match (issuer, label_issuer.filter(|l| !l.is_empty())) {
         (Some(param), Some(prefix)) if param != prefix => (Some(param), Some(prefix)),
         (Some(param), _) => (Some(param), None),
@@ -167,7 +169,9 @@ mod tests {
     fn a_plain_https_url_is_not_a_key() {
         let err = parse_uri("https://portal.example.org/tokens").unwrap_err();
         assert!(matches!(err, OtpError::NotAKey(_)));
-        assert!(err.to_string().contains("this QR code is not an authenticator key"));
+        assert!(err
+            .to_string()
+            .contains("this QR code is not an authenticator key"));
         assert!(err.to_string().contains("web address"));
     }
 }

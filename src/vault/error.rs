@@ -30,7 +30,9 @@ pub enum VaultError {
     #[error("{0} is not a Pocket Pass vault or backup file")]
     NotAVault(PathBuf),
     /// The file was damaged or tampered with: its integrity check fails.
-    #[error("{0} is damaged or was tampered with (integrity check failed); restore it from a backup")]
+    #[error(
+        "{0} is damaged or was tampered with (integrity check failed); restore it from a backup"
+    )]
     Corrupt(PathBuf),
     /// The file was written by a newer Pocket Pass; it is left untouched.
     #[error("{path} was written by a newer Pocket Pass (format version {version}); update Pocket Pass to open it. The file was not changed.")]

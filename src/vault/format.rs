@@ -116,8 +116,8 @@ pub fn random(buf: &mut [u8]) -> Result<(), VaultError> {
 /// all bytes before it (see `docs/vault-format.md`), so any flipped byte, the version included,
 /// is reported as damage, while a genuine newer file is reported as such.
 pub fn parse<'a>(bytes: &'a [u8], path: &Path) -> Result<Sealed<'a>, VaultError> {
-    let looks_ours = bytes.len() >= MAGIC.len()
-        && bytes.iter().zip(MAGIC).filter(|(a, b)| a == b).count() >= 6;
+    let looks_ours =
+        bytes.len() >= MAGIC.len() && bytes.iter().zip(MAGIC).filter(|(a, b)| a == b).count() >= 6;
     if !looks_ours {
         return Err(VaultError::NotAVault(path.to_owned()));
     }

@@ -8,8 +8,8 @@
 //! Every change is built and checked in memory, then written atomically ([`store`]); the
 //! in-memory state changes only once the file has.
 
-pub mod format;
 mod error;
+pub mod format;
 mod pin;
 pub mod store;
 
@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 pub use error::VaultError;
-pub use pin::{Password, Pin, PinError, COMMON_PINS, MAX_PIN_DIGITS, MIN_PASSWORD_CHARS, MIN_PIN_DIGITS};
+pub use pin::{
+    Password, Pin, PinError, COMMON_PINS, MAX_PIN_DIGITS, MIN_PASSWORD_CHARS, MIN_PIN_DIGITS,
+};
 
 use crate::otp::{Account, Code};
 use format::{DerivedKey, FileKind, KdfParams};
@@ -266,7 +268,10 @@ impl Vault {
             [one] => Ok(*one),
             many => Err(VaultError::Ambiguous {
                 name: query.to_owned(),
-                candidates: many.iter().map(|i| self.accounts[*i].display_name()).collect(),
+                candidates: many
+                    .iter()
+                    .map(|i| self.accounts[*i].display_name())
+                    .collect(),
             }),
         }
     }
@@ -414,7 +419,10 @@ impl Vault {
 fn wipe(dir: &Path) -> Result<(), VaultError> {
     store::remove_leftovers(dir);
     store::remove(&dir.join(VAULT_FILE))?;
-    store::write_atomically(&dir.join(WIPED_FILE), b"keys wiped after too many wrong PINs\n")?;
+    store::write_atomically(
+        &dir.join(WIPED_FILE),
+        b"keys wiped after too many wrong PINs\n",
+    )?;
     store::remove(&dir.join(ATTEMPTS_FILE))?;
     tracing::warn!("vault wiped after {MAX_ATTEMPTS} wrong PINs");
     Ok(())
@@ -455,7 +463,10 @@ fn decode_contents(plaintext: &[u8], path: &Path) -> Result<Contents, VaultError
 /// Two accounts with the same name and issuer (ignoring case) cannot be told apart by users.
 fn same_label(a: &Account, b: &Account) -> bool {
     a.name.eq_ignore_ascii_case(&b.name)
-        && a.issuer.as_deref().unwrap_or("").eq_ignore_ascii_case(b.issuer.as_deref().unwrap_or(""))
+        && a.issuer
+            .as_deref()
+            .unwrap_or("")
+            .eq_ignore_ascii_case(b.issuer.as_deref().unwrap_or(""))
 }
 
 /// The full names an account answers to.

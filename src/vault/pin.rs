@@ -104,14 +104,25 @@ mod tests {
     fn common_and_weak_pins_are_refused() {
         assert!(COMMON_PINS.len() >= 10);
         for pin in COMMON_PINS {
-            assert_eq!(Pin::new_checked(pin).unwrap_err(), PinError::TooCommon, "{pin}");
+            assert_eq!(
+                Pin::new_checked(pin).unwrap_err(),
+                PinError::TooCommon,
+                "{pin}"
+            );
         }
         for pin in ["1234567", "98765432", "0000000", "5555555555"] {
-            assert_eq!(Pin::new_checked(pin).unwrap_err(), PinError::TooCommon, "{pin}");
+            assert_eq!(
+                Pin::new_checked(pin).unwrap_err(),
+                PinError::TooCommon,
+                "{pin}"
+            );
         }
         assert_eq!(Pin::new_checked("12345").unwrap_err(), PinError::TooShort);
         assert_eq!(Pin::new_checked("12a456").unwrap_err(), PinError::NotDigits);
-        assert_eq!(Pin::new_checked(&"7".repeat(65)).unwrap_err(), PinError::TooLong);
+        assert_eq!(
+            Pin::new_checked(&"7".repeat(65)).unwrap_err(),
+            PinError::TooLong
+        );
     }
 
     #[test]

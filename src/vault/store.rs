@@ -111,7 +111,9 @@ pub fn write_counter(path: &Path, value: u32) -> Result<(), VaultError> {
 /// Removes a file if it exists and flushes the directory.
 pub fn remove(path: &Path) -> Result<(), VaultError> {
     match fs::remove_file(path) {
-        Ok(()) => sync_dir(parent(path)).map_err(|e| VaultError::io("flush the folder of", path, e)),
+        Ok(()) => {
+            sync_dir(parent(path)).map_err(|e| VaultError::io("flush the folder of", path, e))
+        }
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         Err(e) => Err(VaultError::io("remove", path, e)),
     }
