@@ -12,12 +12,29 @@ async fn api_login_needs_the_sms_code_and_rotates_the_session() {
     add_user(&p, "alice", "alice password 1").await;
     let mut c = Client::new(&p);
     assert_eq!(c.get("/api/me").await.status, StatusCode::UNAUTHORIZED);
-    let r = c.post("/api/login", json!({"username": "alice", "password": "nope"})).await;
-    assert_eq!((r.status, r.json()["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("wrong_credentials")));
-    let r = c.post("/api/login", json!({"username": "alice", "password": "alice password 1"})).await;
+    let r = c
+        .post(
+            "/api/login",
+            json!({"username": "alice", "password": "nope"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("wrong_credentials"))
+    );
+    let r = c
+        .post(
+            "/api/login",
+            json!({"username": "alice", "password": "alice password 1"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let awaiting = c.cookie.clone();
-    assert_eq!(c.get("/api/me").await.status, StatusCode::UNAUTHORIZED, "password alone is not a login");
+    assert_eq!(
+        c.get("/api/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "password alone is not a login"
+    );
     let r = c.post("/api/login/sms", json!({"code": "12345x"})).await;
     assert_eq!(r.json()["error"], "sms_wrong");
     let code = last_sms_code(&p, "alice");
@@ -26,7 +43,10 @@ async fn api_login_needs_the_sms_code_and_rotates_the_session() {
     assert_eq!(r.status, StatusCode::OK);
     assert_ne!(c.cookie, awaiting);
     let me = c.get("/api/me").await.json();
-    assert_eq!(me, json!({"username": "alice", "full_name": "alice Testsson", "phone": "+46701234567", "email": "alice@example.org"}));
+    assert_eq!(
+        me,
+        json!({"username": "alice", "full_name": "alice Testsson", "phone": "+46701234567", "email": "alice@example.org"})
+    );
     let r = c.post("/api/logout", json!({})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(c.get("/api/me").await.status, StatusCode::UNAUTHORIZED);
@@ -43,10 +63,26 @@ async fn the_qr_code_decodes_to_the_key_and_codes_from_it_activate_the_token() {
     let v = r.json();
     assert_eq!(v["state"], "pending");
     let uri = v["otpauth_uri"].as_str().unwrap();
-    let png = base64::engine::general_purpose::STANDARD.decode(v["qr_png_base64"].as_str().unwrap()).unwrap();
-    assert_eq!(decode_qr(&png), vec![uri.to_owned()], "rqrr reads the same URI from the image");
-    assert!(uri.starts_with("otpauth://totp/Pocket%20Pass%20Portal:Work%20laptop?secret="), "{uri}");
-    for part in ["&issuer=Pocket%20Pass%20Portal", "&algorithm=SHA1", "&digits=6", "&period=30", "&expires=2029-01-14", "&username=bob"] {
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(v["qr_png_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        decode_qr(&png),
+        vec![uri.to_owned()],
+        "rqrr reads the same URI from the image"
+    );
+    assert!(
+        uri.starts_with("otpauth://totp/Pocket%20Pass%20Portal:Work%20laptop?secret="),
+        "{uri}"
+    );
+    for part in [
+        "&issuer=Pocket%20Pass%20Portal",
+        "&algorithm=SHA1",
+        "&digits=6",
+        "&period=30",
+        "&expires=2029-01-14",
+        "&username=bob",
+    ] {
         assert!(uri.contains(part), "{uri} has {part}");
     }
     let secret = secret_of(uri);
@@ -54,22 +90,55 @@ async fn the_qr_code_decodes_to_the_key_and_codes_from_it_activate_the_token() {
 
     let list = c.get("/api/tokens").await.json();
     assert_eq!(list[0]["state"], "pending");
-    assert!(!list.to_string().contains(&secret), "the list never carries the secret");
+    assert!(
+        !list.to_string().contains(&secret),
+        "the list never carries the secret"
+    );
 
     let id = v["id"].as_i64().unwrap();
-    let r = c.post(&format!("/api/tokens/{id}/activate"), json!({"otp": "12345"})).await;
+    let r = c
+        .post(
+            &format!("/api/tokens/{id}/activate"),
+            json!({"otp": "12345"}),
+        )
+        .await;
     assert_eq!(r.json()["error"], "code_malformed");
-    let r = c.post(&format!("/api/tokens/{id}/activate"), json!({"otp": oathtool(&secret, T0)})).await;
+    let r = c
+        .post(
+            &format!("/api/tokens/{id}/activate"),
+            json!({"otp": oathtool(&secret, T0)}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let t = r.json();
-    assert_eq!((t["state"].as_str(), t["activated"].as_str()), (Some("active"), Some("2027-01-15T08:00:00Z")));
+    assert_eq!(
+        (t["state"].as_str(), t["activated"].as_str()),
+        (Some("active"), Some("2027-01-15T08:00:00Z"))
+    );
     assert_eq!(t["expires_unix"], T0 + 730 * 86_400);
-    let r = c.post(&format!("/api/tokens/{id}/activate"), json!({"otp": oathtool(&secret, T0 + 30)})).await;
-    assert_eq!((r.status, r.json()["error"].as_str()), (StatusCode::CONFLICT, Some("not_pending")));
+    let r = c
+        .post(
+            &format!("/api/tokens/{id}/activate"),
+            json!({"otp": oathtool(&secret, T0 + 30)}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (StatusCode::CONFLICT, Some("not_pending"))
+    );
     let r = c.get(&format!("/api/tokens/{id}")).await;
     assert_eq!(r.json()["name"], "Work laptop");
     let mut svc = Client::new(&p);
-    assert_eq!(validate(&mut svc, "bob", "bob password 12", &oathtool(&secret, T0 + 30)).await, (true, String::new()));
+    assert_eq!(
+        validate(
+            &mut svc,
+            "bob",
+            "bob password 12",
+            &oathtool(&secret, T0 + 30)
+        )
+        .await,
+        (true, String::new())
+    );
 }
 
 #[tokio::test]
@@ -78,18 +147,40 @@ async fn the_api_refuses_foreign_origins_and_non_json_bodies() {
     add_user(&p, "carl", "carl password 1").await;
     let mut c = Client::new(&p);
     c.origin = Some("https://evil.example".into());
-    let r = c.post("/api/login", json!({"username": "carl", "password": "carl password 1"})).await;
-    assert_eq!((r.status, r.json()["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    let r = c
+        .post(
+            "/api/login",
+            json!({"username": "carl", "password": "carl password 1"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
     assert!(p.outbox.for_user(None).is_empty());
     c.origin = Some("http://portal.test".into());
-    let r = c.post("/api/login", json!({"username": "carl", "password": "carl password 1"})).await;
+    let r = c
+        .post(
+            "/api/login",
+            json!({"username": "carl", "password": "carl password 1"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     c.origin = None;
-    let r = c.form("/api/validate", &[("username", "carl"), ("password", "x"), ("otp", "1")]).await;
+    let r = c
+        .form(
+            "/api/validate",
+            &[("username", "carl"), ("password", "x"), ("otp", "1")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let r = c.json(Method::POST, "/api/validate", json!({"username": "carl"})).await;
+    let r = c
+        .json(Method::POST, "/api/validate", json!({"username": "carl"}))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = c.json(Method::POST, "/api/tokens/not-a-number/revoke", json!({})).await;
+    let r = c
+        .json(Method::POST, "/api/tokens/not-a-number/revoke", json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
@@ -105,8 +196,13 @@ async fn tokens_are_limited_per_user_and_revoking_frees_a_place() {
         ids.push(activated_token(&mut c, &p, name).await.0);
     }
     let r = c.post("/api/tokens", json!({"name": "four"})).await;
-    assert_eq!((r.status, r.json()["error"].as_str()), (StatusCode::CONFLICT, Some("token_limit")));
-    let r = c.post(&format!("/api/tokens/{}/revoke", ids[0]), json!({})).await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (StatusCode::CONFLICT, Some("token_limit"))
+    );
+    let r = c
+        .post(&format!("/api/tokens/{}/revoke", ids[0]), json!({}))
+        .await;
     assert_eq!(r.json()["state"], "revoked");
     let r = c.post("/api/tokens", json!({"name": "four"})).await;
     assert_eq!(r.status, StatusCode::CREATED);
@@ -126,12 +222,38 @@ async fn another_users_token_is_not_found() {
     let (id, _) = activated_token(&mut e, &p, "Eve's").await;
     let mut f = Client::new(&p);
     api_login(&mut f, &p, "finn", "finn password 1").await;
-    assert_eq!(f.get(&format!("/api/tokens/{id}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(f.post(&format!("/api/tokens/{id}/revoke"), json!({})).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(f.post(&format!("/api/tokens/{id}/activate"), json!({"otp": "123456"})).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(f.get(&format!("/portal/tokens/{id}")).await.status, StatusCode::NOT_FOUND, "the pages say the same");
-    assert_eq!(f.get(&format!("/portal/tokens/{id}/qr")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(e.get(&format!("/api/tokens/{id}")).await.json()["state"], "active");
+    assert_eq!(
+        f.get(&format!("/api/tokens/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        f.post(&format!("/api/tokens/{id}/revoke"), json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        f.post(
+            &format!("/api/tokens/{id}/activate"),
+            json!({"otp": "123456"})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        f.get(&format!("/portal/tokens/{id}")).await.status,
+        StatusCode::NOT_FOUND,
+        "the pages say the same"
+    );
+    assert_eq!(
+        f.get(&format!("/portal/tokens/{id}/qr")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        e.get(&format!("/api/tokens/{id}")).await.json()["state"],
+        "active"
+    );
 }
 
 #[tokio::test]
@@ -139,7 +261,12 @@ async fn the_test_api_exists_only_when_asked_for() {
     let p = portal_with(pocketpass_portal::Config::default());
     let mut c = Client::new(&p);
     assert_eq!(c.get("/_test/sms").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(c.post("/_test/clock", json!({"offset_seconds": 5})).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.post("/_test/clock", json!({"offset_seconds": 5}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(p.now(), T0);
 }
 
@@ -150,14 +277,29 @@ async fn the_test_api_adds_users_lists_sms_and_moves_the_clock() {
     let user = json!({"username": "gus", "full_name": "Gus", "password": "gus password 12", "phone": "+4670111", "email": "g@x"});
     let r = c.post("/_test/users", user.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(c.post("/_test/users", user).await.json()["error"], "user_exists");
-    let r = c.post("/_test/users", json!({"username": "bad name", "full_name": "", "password": "x", "phone": "1"})).await;
+    assert_eq!(
+        c.post("/_test/users", user).await.json()["error"],
+        "user_exists"
+    );
+    let r = c
+        .post(
+            "/_test/users",
+            json!({"username": "bad name", "full_name": "", "password": "x", "phone": "1"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    c.post("/api/login", json!({"username": "gus", "password": "gus password 12"})).await;
+    c.post(
+        "/api/login",
+        json!({"username": "gus", "password": "gus password 12"}),
+    )
+    .await;
     let sms = c.get("/_test/sms?username=gus").await.json();
     assert_eq!(sms.as_array().unwrap().len(), 1);
     assert_eq!(sms[0]["to"], "+4670111");
-    assert!(sms[0]["text"].as_str().unwrap().contains(sms[0]["code"].as_str().unwrap()));
+    assert!(sms[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains(sms[0]["code"].as_str().unwrap()));
     assert_eq!(c.get("/_test/sms?username=nobody").await.json(), json!([]));
     set_clock(&mut c, -3600).await;
     assert_eq!(c.get("/_test/clock").await.json()["offset_seconds"], -3600);
@@ -169,14 +311,32 @@ async fn logins_and_sms_are_rate_limited_per_user_and_per_address() {
     add_user(&p, "hugo", "hugo password 1").await;
     let mut c = Client::new(&p);
     for _ in 0..10 {
-        let r = c.post("/api/login", json!({"username": "hugo", "password": "wrong"})).await;
+        let r = c
+            .post(
+                "/api/login",
+                json!({"username": "hugo", "password": "wrong"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    let r = c.post("/api/login", json!({"username": "hugo", "password": "hugo password 1"})).await;
-    assert_eq!((r.status, r.json()["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    let r = c
+        .post(
+            "/api/login",
+            json!({"username": "hugo", "password": "hugo password 1"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
     // The window slides: five minutes later the user may try again.
     set_clock(&mut c, 300).await;
-    let r = c.post("/api/login", json!({"username": "hugo", "password": "hugo password 1"})).await;
+    let r = c
+        .post(
+            "/api/login",
+            json!({"username": "hugo", "password": "hugo password 1"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
 
     // SMS: at most 5 sends per user in 15 minutes, however they are asked for.
@@ -194,13 +354,26 @@ async fn logins_and_sms_are_rate_limited_per_user_and_per_address() {
 #[tokio::test]
 async fn logins_from_one_address_are_limited_across_users() {
     let mut config = config();
-    config.login_limit_per_address = pocketpass_portal::config::Limit { max: 3, window_secs: 300 };
+    config.login_limit_per_address = pocketpass_portal::config::Limit {
+        max: 3,
+        window_secs: 300,
+    };
     let p = portal_with(config);
     let mut c = Client::new(&p);
     for name in ["u1", "u2", "u3"] {
-        let r = c.post("/api/login", json!({"username": name, "password": "whatever"})).await;
+        let r = c
+            .post(
+                "/api/login",
+                json!({"username": name, "password": "whatever"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    let r = c.post("/api/login", json!({"username": "u4", "password": "whatever"})).await;
+    let r = c
+        .post(
+            "/api/login",
+            json!({"username": "u4", "password": "whatever"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }

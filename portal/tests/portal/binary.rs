@@ -1,1 +1,455 @@
+//! The real `pocketpass-portal` process: start-up output, errors, and kill -9 under load.
+//!
+//! The binary runs on the system clock; codes are computed for "now" and the ±1 step window
+//! absorbs a step boundary passing between computing and checking.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
 use crate::support::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_pocketpass-portal");
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A running portal process; killed on drop.
+struct Proc {
+    child: Child,
+    lines: Receiver<String>,
+    addr: SocketAddr,
+    header: Vec<String>,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Proc {
+    fn start(args: &[&str]) -> Proc {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the portal binary starts");
+        let (tx, lines) = channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut header = Vec::new();
+        let addr = loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the portal prints its URL");
+            header.push(line.clone());
+            if let Some(url) = line.strip_prefix("Pocket Pass portal: http://") {
+                break url.trim_end_matches('/').parse().unwrap();
+            }
+        };
+        while header.len() < 4 {
+            header.push(lines.recv_timeout(Duration::from_secs(10)).unwrap());
+        }
+        Proc {
+            child,
+            lines,
+            addr,
+            header,
+        }
+    }
+
+    /// The next simulated SMS printed on standard output; returns (phone, code).
+    fn next_sms(&self) -> (String, String) {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("an SMS line");
+            if let Some(rest) = line.strip_prefix("SMS to ") {
+                let (phone, text) = rest.split_once(": ").unwrap();
+                let code: String = text
+                    .split_whitespace()
+                    .find(|w| {
+                        w.trim_end_matches('.').len() == 6
+                            && w.chars().take(6).all(|c| c.is_ascii_digit())
+                    })
+                    .unwrap()
+                    .chars()
+                    .take(6)
+                    .collect();
+                return (phone.to_owned(), code);
+            }
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection. Returns (status, set-cookie, body).
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    cookie: Option<&str>,
+) -> std::io::Result<(u16, Option<String>, String)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    if let Some(c) = cookie {
+        req.push_str(&format!("Cookie: pp_session={c}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    s.write_all(req.as_bytes())?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status"))?;
+    let cookie = head
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .find(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| {
+            v.split(';')
+                .next()
+                .unwrap()
+                .trim_start_matches("pp_session=")
+                .to_owned()
+        });
+    Ok((status, cookie, body.to_owned()))
+}
+
+fn json_of(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+#[test]
+fn the_binary_starts_on_a_random_port_and_prints_what_a_tester_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.sqlite3");
+    let users = dir.path().join("users.toml");
+    std::fs::write(&users, "[[user]]\nusername = \"zed\"\nfull_name = \"Zed Zetterberg\"\npassword = \"zed password 12\"\nphone = \"+46709990000\"\nemail = \"zed@example.org\"\n").unwrap();
+    let p = Proc::start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db.to_str().unwrap(),
+        "--users",
+        users.to_str().unwrap(),
+        "--issuer",
+        "Test Centre",
+    ]);
+    assert!(
+        p.header
+            .iter()
+            .any(|l| l == "Demo user: demo  password: pocketpass-demo"),
+        "{:?}",
+        p.header
+    );
+    assert!(
+        p.header
+            .iter()
+            .any(|l| l.starts_with("Database: ") && l.contains("p.sqlite3.key")),
+        "{:?}",
+        p.header
+    );
+    assert!(
+        p.header.iter().any(|l| l.contains("SMS to <phone>")),
+        "{:?}",
+        p.header
+    );
+    assert_eq!(
+        http(p.addr, "GET", "/_test/sms", None, None).unwrap().0,
+        404,
+        "no test API unless asked"
+    );
+
+    // The whole pairing over real HTTP, with the SMS read from standard output.
+    let (status, cookie, _) = http(
+        p.addr,
+        "POST",
+        "/api/login",
+        Some(&json!({"username": "zed", "password": "zed password 12"})),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let (phone, code) = p.next_sms();
+    assert_eq!(phone, "+46709990000");
+    let (status, cookie, _) = http(
+        p.addr,
+        "POST",
+        "/api/login/sms",
+        Some(&json!({"code": code})),
+        cookie.as_deref(),
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let cookie = cookie.unwrap();
+    let (status, _, body) = http(
+        p.addr,
+        "POST",
+        "/api/tokens",
+        Some(&json!({"name": "Zed's phone"})),
+        Some(&cookie),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let v = json_of(&body);
+    let uri = v["otpauth_uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("otpauth://totp/Test%20Centre:Zed%27s%20phone?"),
+        "{uri}"
+    );
+    let secret = secret_of(uri);
+    let path = format!("/api/tokens/{}/activate", v["id"]);
+    let (status, _, body) = http(
+        p.addr,
+        "POST",
+        &path,
+        Some(&json!({"otp": oathtool(&secret, unix_now())})),
+        Some(&cookie),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    // The next step's code is inside the window and not yet used.
+    let next = oathtool(&secret, unix_now() + 30);
+    let (_, _, body) = http(
+        p.addr,
+        "POST",
+        "/api/validate",
+        Some(&json!({"username": "zed", "password": "zed password 12", "otp": next})),
+        None,
+    )
+    .unwrap();
+    assert_eq!(json_of(&body)["ok"], true, "{body}");
+    let (_, _, body) = http(
+        p.addr,
+        "POST",
+        "/api/validate",
+        Some(&json!({"username": "demo", "password": "pocketpass-demo", "otp": "123456"})),
+        None,
+    )
+    .unwrap();
+    assert_eq!(json_of(&body)["reason"], "no_token");
+}
+
+/// Runs the binary expecting it to fail at start-up; returns its standard error.
+fn failing_start(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "exit status 1");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn a_taken_port_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let err = failing_start(&["--listen", &addr, "--db", ":memory:"]);
+    assert!(
+        err.contains(&format!("cannot listen on {addr}")) && err.contains("--listen"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_damaged_database_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("broken.sqlite3");
+    std::fs::write(&db, vec![0xA5u8; 16384]).unwrap();
+    let err = failing_start(&["--listen", "127.0.0.1:0", "--db", db.to_str().unwrap()]);
+    assert!(
+        err.contains("broken.sqlite3") && err.contains("not a database"),
+        "{err}"
+    );
+    let err = failing_start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        ":memory:",
+        "--users",
+        "/nonexistent/users.toml",
+    ]);
+    assert!(err.contains("/nonexistent/users.toml"), "{err}");
+    let err = failing_start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        ":memory:",
+        "--algorithm",
+        "MD5",
+    ]);
+    assert!(err.contains("--algorithm"), "{err}");
+}
+
+#[test]
+fn kill_9_during_activations_and_validations_loses_no_committed_activation() {
+    const USERS: usize = 12;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("load.sqlite3");
+    let db = db.to_str().unwrap().to_owned();
+    let mut p = Proc::start(&["--listen", "127.0.0.1:0", "--db", &db, "--test-api"]);
+    let addr = p.addr;
+
+    // Each user logs in and starts an activation; the QR's secret is kept for the code.
+    let mut pending = Vec::new();
+    for i in 0..USERS {
+        let name = format!("load{i}");
+        let user = json!({"username": name, "full_name": "Load", "password": "load password 1", "phone": format!("+4670000{i:04}")});
+        assert_eq!(
+            http(addr, "POST", "/_test/users", Some(&user), None)
+                .unwrap()
+                .0,
+            201
+        );
+        let (_, cookie, _) = http(
+            addr,
+            "POST",
+            "/api/login",
+            Some(&json!({"username": name, "password": "load password 1"})),
+            None,
+        )
+        .unwrap();
+        let (_, _, sms) = http(
+            addr,
+            "GET",
+            &format!("/_test/sms?username={name}"),
+            None,
+            None,
+        )
+        .unwrap();
+        let code = json_of(&sms)[0]["code"].as_str().unwrap().to_owned();
+        let (status, cookie, _) = http(
+            addr,
+            "POST",
+            "/api/login/sms",
+            Some(&json!({"code": code})),
+            cookie.as_deref(),
+        )
+        .unwrap();
+        assert_eq!(status, 200);
+        let cookie = cookie.unwrap();
+        let (_, _, body) = http(
+            addr,
+            "POST",
+            "/api/tokens",
+            Some(&json!({"name": "Phone"})),
+            Some(&cookie),
+        )
+        .unwrap();
+        let v = json_of(&body);
+        pending.push((
+            name,
+            cookie,
+            v["id"].as_i64().unwrap(),
+            secret_of(v["otpauth_uri"].as_str().unwrap()),
+        ));
+    }
+
+    // Load: validations hammer the portal while activations go through one by one.
+    let stop = Arc::new(AtomicBool::new(false));
+    let validations = Arc::new(AtomicUsize::new(0));
+    let hammers: Vec<_> = (0..4)
+        .map(|_| {
+            let (stop, n) = (stop.clone(), validations.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let body =
+                        json!({"username": "demo", "password": "pocketpass-demo", "otp": "123456"});
+                    if http(addr, "POST", "/api/validate", Some(&body), None).is_ok() {
+                        n.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while validations.load(Ordering::Relaxed) < 8 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let confirmed = Arc::new(Mutex::new(Vec::new()));
+    let activators: Vec<_> = pending
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, cookie, id, secret))| {
+            let confirmed = confirmed.clone();
+            std::thread::spawn(move || {
+                // Staggered, so some activations are still in flight when the kill comes.
+                std::thread::sleep(Duration::from_millis(25 * i as u64));
+                let body = json!({"otp": oathtool(&secret, unix_now())});
+                if let Ok((200, _, _)) = http(
+                    addr,
+                    "POST",
+                    &format!("/api/tokens/{id}/activate"),
+                    Some(&body),
+                    Some(&cookie),
+                ) {
+                    confirmed.lock().unwrap().push((name, id));
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while confirmed.lock().unwrap().len() < USERS / 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    p.child.kill().unwrap(); // SIGKILL: no shutdown, no checkpoint.
+    p.child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for t in hammers.into_iter().chain(activators) {
+        t.join().unwrap();
+    }
+    let confirmed = confirmed.lock().unwrap().clone();
+    assert!(
+        confirmed.len() >= USERS / 2,
+        "activations confirmed before the kill: {confirmed:?}"
+    );
+    assert!(validations.load(Ordering::Relaxed) >= 8, "the load ran");
+
+    // Every activation the portal confirmed is active in the database after the crash.
+    let store =
+        pocketpass_portal::store::Store::open(&db).expect("the database opens after kill -9");
+    for (name, id) in &confirmed {
+        let name = name.clone();
+        let user = store
+            .run_blocking(|c| pocketpass_portal::store::user_by_name(c, &name))
+            .unwrap()
+            .unwrap();
+        let token = store
+            .run_blocking(|c| pocketpass_portal::store::token_of(c, user.id, *id))
+            .unwrap()
+            .unwrap();
+        assert_eq!(token.state, "active", "{name}'s confirmed activation");
+    }
+    drop(store);
+    // And the portal itself starts again on it.
+    let again = Proc::start(&["--listen", "127.0.0.1:0", "--db", &db]);
+    assert!(again.header[0].starts_with("Pocket Pass portal: http://"));
+}

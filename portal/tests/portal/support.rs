@@ -24,13 +24,22 @@ pub const T0: i64 = 1_800_000_000;
 
 /// The test configuration: defaults plus the test API.
 pub fn config() -> Config {
-    Config { test_api: true, ..Config::default() }
+    Config {
+        test_api: true,
+        ..Config::default()
+    }
 }
 
 /// A portal with an in-memory database on a clock frozen at [`T0`].
 pub fn portal_with(config: Config) -> Arc<Portal> {
     let store = Store::open(":memory:").expect("in-memory database");
-    Portal::new(config, store, ServerKey::ephemeral().unwrap(), Clock::fixed(T0), Hasher::new(2).unwrap())
+    Portal::new(
+        config,
+        store,
+        ServerKey::ephemeral().unwrap(),
+        Clock::fixed(T0),
+        Hasher::new(2).unwrap(),
+    )
 }
 
 /// [`portal_with`] the test configuration.
@@ -67,12 +76,18 @@ impl Resp {
     }
 
     pub fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     /// The CSRF token of the first form on the page.
     pub fn csrf(&self) -> String {
-        let i = self.body.find("name=\"csrf\" value=\"").unwrap_or_else(|| panic!("no csrf field in {}", self.body));
+        let i = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("no csrf field in {}", self.body));
         let rest = &self.body[i + 19..];
         rest[..rest.find('"').unwrap()].to_owned()
     }
@@ -88,30 +103,57 @@ pub struct Client {
 
 impl Client {
     pub fn new(p: &Arc<Portal>) -> Self {
-        Client { app: app(p.clone()), cookie: None, origin: None }
+        Client {
+            app: app(p.clone()),
+            cookie: None,
+            origin: None,
+        }
     }
 
     pub async fn send(&mut self, mut req: Request<Body>) -> Resp {
         if let Some(c) = &self.cookie {
-            req.headers_mut().insert(header::COOKIE, format!("pp_session={c}").parse().unwrap());
+            req.headers_mut()
+                .insert(header::COOKIE, format!("pp_session={c}").parse().unwrap());
         }
-        req.headers_mut().insert(header::HOST, "portal.test".parse().unwrap());
+        req.headers_mut()
+            .insert(header::HOST, "portal.test".parse().unwrap());
         if let Some(o) = &self.origin {
             req.headers_mut().insert(header::ORIGIN, o.parse().unwrap());
         }
-        let res = self.app.clone().oneshot(req).await.expect("router is infallible");
+        let res = self
+            .app
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router is infallible");
         let status = res.status();
         let headers = res.headers().clone();
-        if let Some(sc) = headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
-            let value = sc.split(';').next().unwrap().trim_start_matches("pp_session=");
-            self.cookie = if value.is_empty() { None } else { Some(value.to_owned()) };
+        if let Some(sc) = headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+        {
+            let value = sc
+                .split(';')
+                .next()
+                .unwrap()
+                .trim_start_matches("pp_session=");
+            self.cookie = if value.is_empty() {
+                None
+            } else {
+                Some(value.to_owned())
+            };
         }
         let body = res.into_body().collect().await.unwrap().to_bytes();
-        Resp { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
@@ -144,12 +186,22 @@ impl Client {
 
 /// The last SMS code sent to `username`.
 pub fn last_sms_code(p: &Portal, username: &str) -> String {
-    p.outbox.for_user(Some(username)).last().unwrap_or_else(|| panic!("no SMS to {username}")).code.clone()
+    p.outbox
+        .for_user(Some(username))
+        .last()
+        .unwrap_or_else(|| panic!("no SMS to {username}"))
+        .code
+        .clone()
 }
 
 /// Logs `c` in through the JSON API (password, then the SMS code from the outbox).
 pub async fn api_login(c: &mut Client, p: &Portal, username: &str, password: &str) {
-    let r = c.post("/api/login", json!({"username": username, "password": password})).await;
+    let r = c
+        .post(
+            "/api/login",
+            json!({"username": username, "password": password}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let code = last_sms_code(p, username);
     let r = c.post("/api/login/sms", json!({"code": code})).await;
@@ -159,16 +211,30 @@ pub async fn api_login(c: &mut Client, p: &Portal, username: &str, password: &st
 /// The base32 secret in an `otpauth://` URI.
 pub fn secret_of(uri: &str) -> String {
     let q = uri.split_once('?').unwrap().1;
-    q.split('&').find_map(|kv| kv.strip_prefix("secret=")).unwrap().to_owned()
+    q.split('&')
+        .find_map(|kv| kv.strip_prefix("secret="))
+        .unwrap()
+        .to_owned()
 }
 
 /// The code oathtool computes for base32 `secret` at Unix time `t` (SHA1, 6 digits, 30 s).
 pub fn oathtool(secret: &str, t: i64) -> String {
     let out = Command::new("oathtool")
-        .args(["--totp=sha1", "--base32", "--digits=6", "--time-step-size=30s", &format!("--now=@{t}"), secret])
+        .args([
+            "--totp=sha1",
+            "--base32",
+            "--digits=6",
+            "--time-step-size=30s",
+            &format!("--now=@{t}"),
+            secret,
+        ])
         .output()
         .expect("oathtool runs (Debian package oathtool; scripts/install-deps.sh installs it)");
-    assert!(out.status.success(), "oathtool failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "oathtool failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -180,7 +246,12 @@ pub async fn activated_token(c: &mut Client, p: &Portal, name: &str) -> (i64, St
     let v = r.json();
     let id = v["id"].as_i64().unwrap();
     let secret = secret_of(v["otpauth_uri"].as_str().unwrap());
-    let r = c.post(&format!("/api/tokens/{id}/activate"), json!({"otp": oathtool(&secret, p.now())})).await;
+    let r = c
+        .post(
+            &format!("/api/tokens/{id}/activate"),
+            json!({"otp": oathtool(&secret, p.now())}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["state"], "active");
     (id, secret)
@@ -188,15 +259,25 @@ pub async fn activated_token(c: &mut Client, p: &Portal, name: &str) -> (i64, St
 
 /// Calls `/api/validate`; returns (ok, reason).
 pub async fn validate(c: &mut Client, username: &str, password: &str, otp: &str) -> (bool, String) {
-    let r = c.post("/api/validate", json!({"username": username, "password": password, "otp": otp})).await;
+    let r = c
+        .post(
+            "/api/validate",
+            json!({"username": username, "password": password, "otp": otp}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let v = r.json();
-    (v["ok"].as_bool().unwrap(), v["reason"].as_str().unwrap_or("").to_owned())
+    (
+        v["ok"].as_bool().unwrap(),
+        v["reason"].as_str().unwrap_or("").to_owned(),
+    )
 }
 
 /// Moves the portal clock through the test API to `T0 + delta`.
 pub async fn set_clock(c: &mut Client, delta: i64) {
-    let r = c.post("/_test/clock", json!({"offset_seconds": delta})).await;
+    let r = c
+        .post("/_test/clock", json!({"offset_seconds": delta}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["now"], T0 + delta);
 }
@@ -205,5 +286,9 @@ pub async fn set_clock(c: &mut Client, delta: i64) {
 pub fn decode_qr(png: &[u8]) -> Vec<String> {
     let img = image::load_from_memory(png).expect("PNG").to_luma8();
     let mut prepared = rqrr::PreparedImage::prepare(img);
-    prepared.detect_grids().iter().filter_map(|g| g.decode().ok().map(|(_, s)| s)).collect()
+    prepared
+        .detect_grids()
+        .iter()
+        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+        .collect()
 }
