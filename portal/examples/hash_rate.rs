@@ -1,0 +1,45 @@
+//! Measures how many argon2id password verifications per second this machine does with the
+//! portal's parameters: the ceiling for `/api/validate` throughput. One thread per CPU core,
+//! each verifying for a fixed time (bounded loop), as the portal's hashing semaphore allows.
+//!
+//! `cargo run --release -p pocketpass-portal --example hash_rate -- [SECONDS]`
+
+use std::time::{Duration, Instant};
+
+use pocketpass_portal::password::{hash_blocking, verify_blocking, Password};
+
+fn main() {
+    let secs: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let pw = Password::new("pocketpass-demo".into());
+    let phc = hash_blocking(&pw).expect("hash");
+    let single = {
+        let t = Instant::now();
+        let n = 10;
+        for _ in 0..n {
+            assert!(verify_blocking(&pw, &phc).expect("verify"));
+        }
+        t.elapsed() / n
+    };
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (pw, phc) = (pw.clone(), phc.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while Instant::now() < deadline {
+                    assert!(verify_blocking(&pw, &phc).expect("verify"));
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().expect("thread")).sum();
+    let elapsed = start.elapsed().as_secs_f64();
+    println!("params: argon2id {}", phc.split('$').nth(3).unwrap_or("?"));
+    println!("threads: {threads}");
+    println!("one verification alone: {:.1} ms", single.as_secs_f64() * 1000.0);
+    println!("verifications: {total} in {elapsed:.1} s = {:.1}/s", total as f64 / elapsed);
+}
