@@ -9,8 +9,13 @@ use std::time::{Duration, Instant};
 use pocketpass_portal::password::{hash_blocking, verify_blocking, Password};
 
 fn main() {
-    let secs: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let secs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     let pw = Password::new("pocketpass-demo".into());
     let phc = hash_blocking(&pw).expect("hash");
     let single = {
@@ -40,6 +45,12 @@ fn main() {
     let elapsed = start.elapsed().as_secs_f64();
     println!("params: argon2id {}", phc.split('$').nth(3).unwrap_or("?"));
     println!("threads: {threads}");
-    println!("one verification alone: {:.1} ms", single.as_secs_f64() * 1000.0);
-    println!("verifications: {total} in {elapsed:.1} s = {:.1}/s", total as f64 / elapsed);
+    println!(
+        "one verification alone: {:.1} ms",
+        single.as_secs_f64() * 1000.0
+    );
+    println!(
+        "verifications: {total} in {elapsed:.1} s = {:.1}/s",
+        total as f64 / elapsed
+    );
 }

@@ -115,7 +115,6 @@ pub enum Stage {
 }
 
 /// One session.
-#[derive(Debug)]
 pub struct Session {
     /// The CSRF token every state-changing form of this session must carry.
     pub csrf: String,
@@ -123,6 +122,15 @@ pub struct Session {
     pub stage: Stage,
     /// Unix seconds of the last request.
     pub last_seen: i64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("stage", &self.stage)
+            .field("last_seen", &self.last_seen)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
@@ -141,9 +149,18 @@ impl Session {
 }
 
 /// All sessions, by id (128 random bits as hex).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Sessions {
     map: Mutex<HashMap<String, Session>>,
+}
+
+/// Session ids are bearer secrets: `Debug` shows only how many there are.
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("count", &self.len())
+            .finish()
+    }
 }
 
 impl Sessions {

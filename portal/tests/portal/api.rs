@@ -377,3 +377,64 @@ async fn logins_from_one_address_are_limited_across_users() {
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn debug_output_of_the_whole_portal_holds_no_secret() {
+    let p = portal();
+    add_user(&p, "ivy", "ivy password 12").await;
+    let mut c = Client::new(&p);
+    api_login(&mut c, &p, "ivy", "ivy password 12").await;
+    let r = c.post("/api/tokens", json!({"name": "Phone"})).await;
+    let secret = secret_of(r.json()["otpauth_uri"].as_str().unwrap());
+    c.post(
+        "/api/login",
+        json!({"username": "ivy", "password": "ivy password 12"}),
+    )
+    .await;
+    let sms = last_sms_code(&p, "ivy");
+    let debug = format!(
+        "{p:?} {:?}",
+        p.store
+            .run_blocking(|conn| pocketpass_portal::store::tokens_of(conn, 1))
+            .unwrap()
+    );
+    for secret_text in [
+        secret.as_str(),
+        sms.as_str(),
+        c.cookie.as_deref().unwrap(),
+        "ivy password 12",
+    ] {
+        assert!(
+            !debug.contains(secret_text),
+            "Debug shows {secret_text}: {debug}"
+        );
+    }
+    assert!(debug.contains("Sessions"), "{debug}");
+}
+
+#[tokio::test]
+async fn resending_a_reset_code_works_like_the_login_one() {
+    let p = portal();
+    add_user(&p, "jon", "jon password 12").await;
+    let mut c = Client::new(&p);
+    let csrf = c.get("/reset").await.csrf();
+    c.form("/reset", &[("csrf", &csrf), ("username", "jon")])
+        .await;
+    let csrf = c.get("/reset/sms").await.csrf();
+    let r = c.form("/reset/sms/resend", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    set_clock(&mut c, 31).await;
+    let r = c.form("/reset/sms/resend", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(p.outbox.for_user(Some("jon")).len(), 2);
+    assert!(p.outbox.for_user(Some("jon"))[1]
+        .text
+        .starts_with("Your password reset code is"));
+    let r = c
+        .form(
+            "/reset/sms",
+            &[("csrf", &csrf), ("code", &last_sms_code(&p, "jon"))],
+        )
+        .await;
+    assert_eq!(r.location(), "/reset/password");
+}
