@@ -259,19 +259,39 @@ async fn wrong_passwords_on_the_login_check_are_limited_per_user() {
     );
 }
 
-/// pyotp, the reference Python implementation, from the venv `../shared/bench/setup-peers.sh`
-/// creates (or `POCKETPASS_PEERS_PYTHON`).
+/// pyotp, the reference Python implementation: `POCKETPASS_PEERS_PYTHON`, or the venv that
+/// `../shared/bench/setup-peers.sh` creates (run here when it is missing; it prints its python).
 fn pyotp_python() -> String {
     if let Ok(p) = std::env::var("POCKETPASS_PEERS_PYTHON") {
         return p;
     }
     let home = std::env::var("HOME").unwrap_or_default();
     let p = format!("{home}/.cache/pocketpass-peers/venv/bin/python");
+    if std::path::Path::new(&p).exists() {
+        return p;
+    }
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/setup-peers.sh");
     assert!(
-        std::path::Path::new(&p).exists(),
-        "pyotp is needed: run ../shared/bench/setup-peers.sh (or set POCKETPASS_PEERS_PYTHON)"
+        script.exists(),
+        "pyotp is needed: set POCKETPASS_PEERS_PYTHON or provide {}",
+        script.display()
     );
-    p
+    let out = Command::new("bash")
+        .arg(&script)
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "setup-peers.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .expect("setup-peers.sh prints the python path")
+        .to_owned()
 }
 
 #[tokio::test]
