@@ -8,6 +8,7 @@ PACKAGES=(
   oathtool          # an independent OTP implementation the tests compare codes against
   openssl           # ../shared/bench/unlock-vs-openssl.sh
   pkg-config        # -sys crates find their C libraries
+  python3-cryptography  # the vault test that runs docs/vault-format.md's decryption script
 )
 
 missing=()

@@ -484,3 +484,61 @@ fn a_full_disk_leaves_the_old_vault_byte_for_byte() {
     );
     assert!(!dir.path().join(ATTEMPTS_FILE).exists());
 }
+
+/// A format-1 vault written by an independent script from `docs/vault-format.md` alone
+/// (PIN 271828, 1,000 iterations): it must open, and re-save in the current format.
+#[test]
+fn a_format_1_vault_written_from_the_documentation_opens_and_resaves() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vault-v1.pocketpass");
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(&fixture, dir.path().join(VAULT_FILE)).unwrap();
+    let pin = Pin::entered("271828");
+    let mut vault = Vault::unlock(dir.path(), &pin).unwrap();
+    assert_eq!(vault.accounts().len(), 2);
+    assert_eq!(vault.accounts()[0].display_name(), "HPC Centre: alice");
+    assert_eq!(vault.accounts()[0].extra("expires"), Some("2028-11-28"));
+    // RFC 6238's SHA1 secret: the 6-digit code at T=59 is the last 6 digits of 94287082.
+    assert_eq!(vault.code(0, 59).unwrap().as_str(), "287082");
+    // RFC 4226 at counter 3, then the counter is saved as 4.
+    assert_eq!(vault.code(1, 0).unwrap().as_str(), "969429");
+    drop(vault);
+    let vault = Vault::unlock(dir.path(), &pin).unwrap();
+    assert_eq!(vault.accounts()[1].kind, pocketpass::otp::Kind::Hotp { counter: 4 });
+    assert_ne!(vault_bytes(dir.path()), fs::read(&fixture).unwrap());
+}
+
+/// The decryption script in `docs/vault-format.md` opens a vault Pocket Pass wrote, so the
+/// documentation stays true (python3 with `cryptography`, from scripts/install-deps.sh).
+#[test]
+fn the_documented_python_script_decrypts_a_vault() {
+    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/vault-format.md"))
+        .unwrap();
+    let script = doc
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the doc holds a python script");
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_vault(dir.path()));
+    let script_path = dir.path().join("decrypt.py");
+    fs::write(&script_path, script).unwrap();
+    // Debian's python3-cryptography belongs to the system interpreter, not to one on PATH.
+    let python = ["/usr/bin/python3", "python3"]
+        .into_iter()
+        .find(|p| !p.starts_with('/') || Path::new(p).exists())
+        .unwrap();
+    let output = Command::new(python)
+        .arg(&script_path)
+        .arg(dir.path().join(VAULT_FILE))
+        .arg(PIN)
+        .output()
+        .expect("python3 runs (scripts/install-deps.sh installs it)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["accounts"][0]["name"], "alice");
+    assert_eq!(json["accounts"][0]["secret"], SECRET_B32);
+}
