@@ -206,6 +206,8 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
     };
     match command {
         Command::Add { uri } => {
+            // The link holds the secret: wipe our copy once it is parsed.
+            let uri = Zeroizing::new(uri);
             let payload = otp::parse_payload(&uri)?;
             drop(uri);
             let mut vault = open_or_create(dir, secrets)?;
