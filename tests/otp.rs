@@ -463,3 +463,43 @@ fn damaged_exports_are_errors() {
         Err(OtpError::UnknownAlgorithm(_))
     ));
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a QR code holds, parsing answers with an account or an error.
+        #[test]
+        fn on_arbitrary_text(text in ".{0,300}") {
+            let _ = parse_payload(&text);
+        }
+
+        /// Near-misses of real links: every parameter mangled.
+        #[test]
+        fn on_mangled_key_links(
+            kind in "(totp|hotp|TOTP|x|)",
+            label in "[A-Za-z0-9%:+@ ]{0,30}",
+            secret in "[A-Za-z2-7= %-]{0,40}",
+            algorithm in "(SHA1|sha256|SHA-512|MD5|)",
+            digits in "[0-9a-z-]{0,3}",
+            period in "[0-9-]{0,4}",
+        ) {
+            let uri = format!(
+                "otpauth://{kind}/{label}?secret={secret}&algorithm={algorithm}&digits={digits}&period={period}&counter={period}"
+            );
+            if let Ok(Payload::Account(account)) = parse_payload(&uri) {
+                // Whatever is accepted is usable.
+                prop_assert!(account.validate().is_ok());
+                prop_assert_eq!(account.code_at(1_700_000_000).as_str().len(), usize::from(account.digits));
+            }
+        }
+
+        /// Arbitrary bytes as a Google Authenticator export.
+        #[test]
+        fn on_arbitrary_exports(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let uri = format!("otpauth-migration://offline?data={}", data_encoding::BASE64URL.encode(&bytes));
+            let _ = parse_payload(&uri);
+        }
+    }
+}

@@ -542,3 +542,27 @@ fn the_documented_python_script_decrypts_a_vault() {
     assert_eq!(json["accounts"][0]["name"], "alice");
     assert_eq!(json["accounts"][0]["secret"], SECRET_B32);
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Arbitrary bytes in place of the vault give an error, never a panic, and are left as
+        /// they were.
+        #[test]
+        fn on_arbitrary_vault_files(bytes in proptest::collection::vec(any::<u8>(), 0..400), magic in any::<bool>()) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut bytes = bytes;
+            if magic {
+                let mut with_magic = format::MAGIC.to_vec();
+                with_magic.extend_from_slice(&bytes);
+                bytes = with_magic;
+            }
+            fs::write(dir.path().join(VAULT_FILE), &bytes).unwrap();
+            prop_assert!(Vault::unlock(dir.path(), &pin()).is_err());
+            prop_assert_eq!(vault_bytes(dir.path()), bytes);
+        }
+    }
+}
