@@ -38,3 +38,27 @@ pub type AppState = Arc<Portal>;
 pub fn app(state: AppState) -> axum::Router {
     web::router(state)
 }
+
+/// Serves the portal on `listener` until `shutdown` completes, with client addresses available
+/// to the rate limits. The binary uses this; so can end-to-end tests that want a real socket:
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use pocketpass_portal::{serve, Clock, Config, Portal};
+/// let portal = Portal::open(Config { test_api: true, ..Config::default() }, ":memory:", Clock::system())
+///     .expect("portal");
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// println!("portal at http://{}/", listener.local_addr()?);
+/// serve(listener, portal, std::future::pending()).await
+/// # }
+/// ```
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use pocketpass_portal::config::{OtpAlgorithm, OtpParams};
 use pocketpass_portal::service::{demo_user, key_path_for};
-use pocketpass_portal::{app, users_file, Clock, Config, Portal};
+use pocketpass_portal::{serve, users_file, Clock, Config, Portal};
 
 /// The mock self-service portal Pocket Pass pairs with: log in with password and SMS code,
 /// activate a Pocket Pass token by QR code, check logins.
@@ -159,9 +159,7 @@ async fn run(args: Args) -> Result<()> {
     } else {
         println!("Simulated SMS: printed here as \"SMS to <phone>: ...\"");
     }
-    let service = app(portal).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown())
+    serve(listener, portal, shutdown())
         .await
         .context("the server stopped")?;
     Ok(())
