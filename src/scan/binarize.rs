@@ -52,28 +52,35 @@ pub fn block_adaptive(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
             black[by * bw + bx] = average;
         }
     }
-    let mut out = vec![0u8; w * h];
+    // Each block's threshold is the mean black point of the 5×5 blocks around it.
+    let mut thresholds = vec![0u8; bw * bh];
     for by in 0..bh {
-        let y0 = (by * BLOCK).min(h - BLOCK);
-        let cy = by.clamp(2, bh.saturating_sub(3).max(2));
+        let cy = by.clamp(2, bh - 3);
         for bx in 0..bw {
-            let x0 = (bx * BLOCK).min(w - BLOCK);
-            let cx = bx.clamp(2, bw.saturating_sub(3).max(2));
+            let cx = bx.clamp(2, bw - 3);
             let mut sum = 0u32;
-            let mut n = 0u32;
-            for yy in cy.saturating_sub(2)..(cy + 3).min(bh) {
-                for xx in cx.saturating_sub(2)..(cx + 3).min(bw) {
-                    sum += black[yy * bw + xx] as u32;
-                    n += 1;
-                }
+            for yy in cy - 2..=cy + 2 {
+                sum += black[yy * bw + cx - 2..=yy * bw + cx + 2]
+                    .iter()
+                    .map(|&v| v as u32)
+                    .sum::<u32>();
             }
-            let threshold = (sum / n.max(1)) as u8;
-            for y in y0..y0 + BLOCK {
-                let row = &luma[y * w..(y + 1) * w];
-                let dst = &mut out[y * w..(y + 1) * w];
-                for x in x0..x0 + BLOCK {
-                    dst[x] = (row[x] <= threshold) as u8;
-                }
+            thresholds[by * bw + bx] = (sum / 25) as u8;
+        }
+    }
+    // Blocks at the right and bottom edges overlap their neighbours (they are shifted to stay
+    // inside the frame); the edge block wins there, as pixel / BLOCK gives.
+    let mut out = vec![0u8; w * h];
+    for (y, (dst, row)) in out
+        .chunks_exact_mut(w)
+        .zip(luma.chunks_exact(w))
+        .enumerate()
+    {
+        let by = (y / BLOCK).min(bh - 1);
+        let trow = &thresholds[by * bw..(by + 1) * bw];
+        for ((d, p), &t) in dst.chunks_mut(BLOCK).zip(row.chunks(BLOCK)).zip(trow) {
+            for (d, &p) in d.iter_mut().zip(p) {
+                *d = (p <= t) as u8;
             }
         }
     }

@@ -14,13 +14,21 @@
 //! is what `pocketpass add --scan` needs.
 
 mod binarize;
+#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
 pub mod camera;
 mod charset;
+#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
 pub mod clipboard;
 #[allow(dead_code, missing_docs, unused)]
 mod rqrr;
+#[cfg(target_os = "linux")]
 pub mod screen;
 mod source;
+mod unsupported;
+#[cfg(not(target_os = "linux"))]
+pub use unsupported::screen;
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+pub use unsupported::{camera, clipboard};
 
 pub use source::{
     load_image_bytes, load_image_file, payloads, scan_stream, FileSource, FrameSource,

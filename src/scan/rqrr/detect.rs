@@ -38,12 +38,28 @@ where
 {
     let mut res = Vec::new();
 
+    let w = img.width();
     for y in 0..img.height() {
         let mut finder = LineScanner::new(img.get_pixel_at(0, y));
-        for x in 1..img.width() {
-            let linepos = match finder.advance(img.get_pixel_at(x, y)) {
-                Some(l) => l,
-                None => continue,
+        let mut last = img.row(y)[0];
+        let mut x = 1;
+        while x < w {
+            // pocketpass: runs of one value are skipped over the raw row in one go; rqrr fed
+            // every pixel through the scanner, which was most of the finder search's time.
+            let row = img.row(y);
+            let start = x;
+            while x < w && row[x] == last {
+                x += 1;
+            }
+            finder.skip(x - start);
+            if x == w {
+                break;
+            }
+            last = row[x];
+            let linepos = finder.advance(PixelColor::from(last));
+            x += 1;
+            let Some(linepos) = linepos else {
+                continue;
             };
 
             if !is_capstone(img, &linepos, y) {
@@ -56,6 +72,8 @@ where
             };
 
             res.push(cap);
+            // The capstone was repainted; read on from the repainted row.
+            last = img.row(y)[x - 1];
         }
 
         // Insert a virtual white pixel at the end to trigger a re-check. Necessary when
@@ -121,6 +139,12 @@ impl LineScanner {
             color_changes: 0,
             current_position: 0,
         }
+    }
+
+    /// Advance over `n` more pixels of the current color (pocketpass).
+    fn skip(&mut self, n: usize) {
+        self.current_position += n;
+        self.run_length += n;
     }
 
     /// Advance the position of the finder with the given color.

@@ -49,16 +49,12 @@ impl Perspective {
         let x = (self.0[0] * u + self.0[1] * v + self.0[2]) / den;
         let y = (self.0[3] * u + self.0[4] * v + self.0[5]) / den;
 
-        let x = x.round();
-        let y = y.round();
-
-        assert!(x <= i32::MAX as f64);
-        assert!(x >= i32::MIN as f64);
-        assert!(y <= i32::MAX as f64);
-        assert!(y >= i32::MIN as f64);
+        // pocketpass: a degenerate transform gives huge or NaN coordinates; saturate them (NaN
+        // becomes 0) instead of asserting, and round with an add and a cast: `f64::round` is a
+        // libm call, and this function runs in the innermost loop of the perspective fit.
         Point {
-            x: x as i32,
-            y: y as i32,
+            x: round_fast(x),
+            y: round_fast(y),
         }
     }
 
@@ -80,6 +76,18 @@ impl Perspective {
             / den;
 
         (u, v)
+    }
+}
+
+/// Rounds half up with a cast, saturating, NaN to 0 (pocketpass).
+#[inline]
+fn round_fast(v: f64) -> i32 {
+    let t = v + 0.5;
+    let r = t as i32;
+    if (r as f64) > t {
+        r - 1
+    } else {
+        r
     }
 }
 

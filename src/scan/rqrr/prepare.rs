@@ -37,6 +37,8 @@ pub trait ImageBuffer {
 
     fn get_pixel(&self, x: usize, y: usize) -> u8;
     fn set_pixel(&mut self, x: usize, y: usize, val: u8);
+    /// Row `y` (pocketpass: the finder scan reads rows as slices).
+    fn row(&self, y: usize) -> &[u8];
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +65,10 @@ impl ImageBuffer for BasicImageBuffer {
     fn set_pixel(&mut self, x: usize, y: usize, val: u8) {
         let w = self.width();
         self.pixels[(y * w) + x] = val
+    }
+
+    fn row(&self, y: usize) -> &[u8] {
+        &self.pixels[y * self.w..(y + 1) * self.w]
     }
 }
 
@@ -249,38 +255,116 @@ where
     where
         S: Clone,
     {
+        // pocketpass: finder triples are tried directly on the image (rqrr cloned the whole
+        // image for each candidate) and decoded at once; a triple's finders count as used only
+        // once it decoded, so a false triple no longer hides a real one. The budget bounds the
+        // work on frames full of finder-like shapes.
+        const TRIPLE_BUDGET: usize = 48;
         let mut res = Vec::new();
         let stones = crate::scan::rqrr::capstones_from_image(self);
         if stones.len() < 3 {
             return res;
         }
-        let groups = self.find_groupings(stones);
-        let locations: Vec<_> = groups
-            .into_iter()
-            .filter_map(|v| crate::scan::rqrr::SkewedGridLocation::from_group(self, v))
-            .collect();
-        for location in locations {
-            let mut tries = vec![location.clone()];
-            tries.extend(location.alternatives(self));
-            for loc in tries {
-                let n = loc.grid_size as f64 + 1.0;
-                let bounds = [
-                    loc.c.map(0.0, 0.0),
-                    loc.c.map(n, 0.0),
-                    loc.c.map(n, n),
-                    loc.c.map(0.0, n),
-                ];
-                let grid = crate::scan::rqrr::Grid {
-                    grid: loc.into_grid_image(self),
-                    bounds,
+        let mut used = vec![false; stones.len()];
+        let mut budget = TRIPLE_BUDGET;
+        // Phase one reads every plausible triple at its first estimate, which is cheap; the
+        // perspective fit, which is not, runs in phase two on the triples that did not read.
+        let mut pending = Vec::new();
+        'stones: for idx in 0..stones.len() {
+            if used[idx] {
+                continue;
+            }
+            for (a, c) in
+                crate::scan::rqrr::identify::find_and_rank_possible_neighbors(&stones, idx)
+            {
+                if used[a] || used[c] || used[idx] {
+                    continue;
+                }
+                if budget == 0 {
+                    break 'stones;
+                }
+                budget -= 1;
+                let group =
+                    CapStoneGroup(stones[a].clone(), stones[idx].clone(), stones[c].clone());
+                let Some(location) = crate::scan::rqrr::SkewedGridLocation::from_group(self, group)
+                else {
+                    continue;
                 };
-                if let Ok((meta, payload)) = grid.decode() {
-                    res.push((bounds, meta, payload));
-                    break;
+                if let Some(found) = self.decode_location(&location, false) {
+                    res.push(found);
+                    used[a] = true;
+                    used[idx] = true;
+                    used[c] = true;
+                } else {
+                    pending.push(([a, idx, c], location));
                 }
             }
         }
+        for (stones, location) in pending {
+            if stones.iter().any(|&i| used[i]) {
+                continue;
+            }
+            if let Some(found) = self.decode_location(&location, true) {
+                res.push(found);
+                stones.iter().for_each(|&i| used[i] = true);
+            }
+        }
         res
+    }
+
+    /// Decodes the grid at `location`: first as estimated, then with a fitted perspective, then
+    /// at the other plausible sizes (pocketpass).
+    fn decode_location(
+        &self,
+        location: &crate::scan::rqrr::SkewedGridLocation,
+        fit: bool,
+    ) -> Option<(
+        [Point; 4],
+        crate::scan::rqrr::MetaData,
+        crate::scan::rqrr::Payload,
+    )>
+    where
+        S: Clone,
+    {
+        let try_one = |loc: &crate::scan::rqrr::SkewedGridLocation| {
+            let n = loc.grid_size as f64 + 1.0;
+            let bounds = [
+                loc.c.map(0.0, 0.0),
+                loc.c.map(n, 0.0),
+                loc.c.map(n, n),
+                loc.c.map(0.0, n),
+            ];
+            let grid = crate::scan::rqrr::Grid {
+                grid: loc.clone().into_grid_image(self),
+                bounds,
+            };
+            grid.decode()
+                .ok()
+                .map(|(meta, payload)| (bounds, meta, payload))
+        };
+        let fit_and_try = |loc: &crate::scan::rqrr::SkewedGridLocation| {
+            if !fit {
+                return try_one(loc);
+            }
+            for fine in [false, true] {
+                let mut jiggle = loc.jiggle_start(self, fine);
+                for _ in 0..5 {
+                    jiggle.pass(self);
+                    if let Some(found) = try_one(&jiggle.location) {
+                        return Some(found);
+                    }
+                }
+            }
+            None
+        };
+        if let Some(found) = fit_and_try(location) {
+            return Some(found);
+        }
+        // Other sizes are worth their cost only once the measured one failed even when fitted.
+        if !fit {
+            return None;
+        }
+        location.alternatives(self).iter().find_map(fit_and_try)
     }
 
     /// Find CapStones that form a grid
@@ -423,6 +507,11 @@ where
         let x = cmp::max(0, cmp::min((self.width() - 1) as i32, p.x));
         let y = cmp::max(0, cmp::min((self.height() - 1) as i32, p.y));
         self.buffer.get_pixel(x as usize, y as usize).into()
+    }
+
+    /// Row `y` as raw pixel values (pocketpass).
+    pub fn row(&self, y: usize) -> &[u8] {
+        self.buffer.row(y)
     }
 
     pub fn get_pixel_at(&self, x: usize, y: usize) -> PixelColor {

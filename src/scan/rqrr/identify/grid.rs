@@ -179,6 +179,25 @@ impl SkewedGridLocation {
         out
     }
 
+    /// Starts fitting this location's perspective to the timing, finder and alignment patterns
+    /// the image shows; each [`Jiggle::pass`] refines it (pocketpass: done on demand and pass by
+    /// pass, so that decoding can stop as soon as the grid reads).
+    /// A `fine` fit samples each module at 3×3 points, a coarse one at its centre only
+    /// (pocketpass: nine times cheaper, and usually enough).
+    pub fn jiggle_start<S>(&self, img: &PreparedImage<S>, fine: bool) -> Jiggle
+    where
+        S: ImageBuffer,
+    {
+        let c = &self.c;
+        let offs: &'static [f64] = if fine { &FINE } else { &COARSE };
+        Jiggle {
+            offs,
+            best: fitness_all(img, c, offs, self.grid_size),
+            adjustments: c.0.map(|v| v * 0.02),
+            location: self.clone(),
+        }
+    }
+
     /// Convert into a grid referencing the underlying image as source
     pub fn into_grid_image<'a, S>(self, img: &'a PreparedImage<S>) -> RefGridImage<'a, S> {
         RefGridImage { grid: self, img }
@@ -237,7 +256,10 @@ where
         (grid_size - 7) as f64,
     )?;
 
-    Some(jiggle_perspective(img, initial, grid_size))
+    // pocketpass: the perspective fit (`jiggle_perspective`) costs more than everything else
+    // put together; it is now done only when the first estimate does not decode (`jiggled`).
+    let _ = img;
+    Some(initial)
 }
 
 fn rotate_capstone(cap: &mut CapStone, h0: &Point, hd: &Point) {
@@ -396,6 +418,46 @@ impl AreaFiller for LeftMostFinder {
     }
 }
 
+/// Where `fitness_cell` samples a module: 3×3 points, or its centre alone.
+const FINE: [f64; 3] = [0.3, 0.5, 0.7];
+const COARSE: [f64; 1] = [0.5];
+
+/// A perspective fit in progress (pocketpass).
+pub struct Jiggle {
+    /// The location with the best perspective so far.
+    pub location: SkewedGridLocation,
+    offs: &'static [f64],
+    best: i32,
+    adjustments: [f64; 8],
+}
+
+impl Jiggle {
+    /// One pass of the coordinate-wise hill climb of `jiggle_perspective`.
+    pub fn pass<S>(&mut self, img: &PreparedImage<S>)
+    where
+        S: ImageBuffer,
+    {
+        let grid_size = self.location.grid_size;
+        let perspective = &mut self.location.c;
+        for i in 0..16 {
+            let j = i >> 1;
+            let old = perspective.0[j];
+            let step = self.adjustments[j];
+            perspective.0[j] = if i & 1 != 0 { old + step } else { old - step };
+            let test = fitness_all(img, perspective, self.offs, grid_size);
+            if test > self.best {
+                self.best = test
+            } else {
+                perspective.0[j] = old
+            }
+        }
+        for a in self.adjustments.iter_mut() {
+            *a *= 0.5;
+        }
+    }
+}
+
+#[allow(dead_code)]
 fn jiggle_perspective<S>(
     img: &PreparedImage<S>,
     mut perspective: geometry::Perspective,
@@ -404,7 +466,7 @@ fn jiggle_perspective<S>(
 where
     S: ImageBuffer,
 {
-    let mut best = fitness_all(img, &perspective, grid_size);
+    let mut best = fitness_all(img, &perspective, &FINE, grid_size);
     let mut adjustments: [f64; 8] = [
         perspective.0[0] * 0.02f64,
         perspective.0[1] * 0.02f64,
@@ -425,7 +487,7 @@ where
             let new = if i & 1 != 0 { old + step } else { old - step };
 
             perspective.0[j] = new;
-            let test = fitness_all(img, &perspective, grid_size);
+            let test = fitness_all(img, &perspective, &FINE, grid_size);
             if test > best {
                 best = test
             } else {
@@ -447,6 +509,7 @@ where
 fn fitness_all<S>(
     img: &PreparedImage<S>,
     perspective: &geometry::Perspective,
+    offs: &[f64],
     grid_size: usize,
 ) -> i32
 where
@@ -459,14 +522,14 @@ where
     /* Check the timing pattern */
     for i in 0..(grid_size as i32 - 14) {
         let expect = if 0 != i & 1 { 1 } else { -1 };
-        score += fitness_cell(img, perspective, i + 7, 6) * expect;
-        score += fitness_cell(img, perspective, 6, i + 7) * expect;
+        score += fitness_cell(img, perspective, offs, i + 7, 6) * expect;
+        score += fitness_cell(img, perspective, offs, 6, i + 7) * expect;
     }
 
     /* Check capstones */
-    score += fitness_capstone(img, perspective, 0, 0);
-    score += fitness_capstone(img, perspective, grid_size as i32 - 7, 0);
-    score += fitness_capstone(img, perspective, 0, grid_size as i32 - 7);
+    score += fitness_capstone(img, perspective, offs, 0, 0);
+    score += fitness_capstone(img, perspective, offs, grid_size as i32 - 7, 0);
+    score += fitness_capstone(img, perspective, offs, 0, grid_size as i32 - 7);
 
     /* Check alignment patterns */
     let mut ap_count = 0;
@@ -474,12 +537,18 @@ where
         ap_count += 1
     }
     for i in 1..(ap_count.saturating_sub(1)) {
-        score += fitness_apat(img, perspective, 6, info.apat[i] as i32);
-        score += fitness_apat(img, perspective, info.apat[i] as i32, 6);
+        score += fitness_apat(img, perspective, offs, 6, info.apat[i] as i32);
+        score += fitness_apat(img, perspective, offs, info.apat[i] as i32, 6);
     }
     for i in 1..ap_count {
         for j in 1..ap_count {
-            score += fitness_apat(img, perspective, info.apat[i] as i32, info.apat[j] as i32);
+            score += fitness_apat(
+                img,
+                perspective,
+                offs,
+                info.apat[i] as i32,
+                info.apat[j] as i32,
+            );
         }
     }
     score
@@ -488,19 +557,21 @@ where
 fn fitness_apat<S>(
     img: &PreparedImage<S>,
     perspective: &geometry::Perspective,
+    offs: &[f64],
     cx: i32,
     cy: i32,
 ) -> i32
 where
     S: ImageBuffer,
 {
-    fitness_cell(img, perspective, cx, cy) - fitness_ring(img, perspective, cx, cy, 1)
-        + fitness_ring(img, perspective, cx, cy, 2)
+    fitness_cell(img, perspective, offs, cx, cy) - fitness_ring(img, perspective, offs, cx, cy, 1)
+        + fitness_ring(img, perspective, offs, cx, cy, 2)
 }
 
 fn fitness_ring<S>(
     img: &PreparedImage<S>,
     perspective: &geometry::Perspective,
+    offs: &[f64],
     cx: i32,
     cy: i32,
     radius: i32,
@@ -510,10 +581,10 @@ where
 {
     let mut score = 0;
     for i in 0..(radius * 2) {
-        score += fitness_cell(img, perspective, cx - radius + i, cy - radius);
-        score += fitness_cell(img, perspective, cx - radius, cy + radius - i);
-        score += fitness_cell(img, perspective, cx + radius, cy - radius + i);
-        score += fitness_cell(img, perspective, cx + radius - i, cy + radius);
+        score += fitness_cell(img, perspective, offs, cx - radius + i, cy - radius);
+        score += fitness_cell(img, perspective, offs, cx - radius, cy + radius - i);
+        score += fitness_cell(img, perspective, offs, cx + radius, cy - radius + i);
+        score += fitness_cell(img, perspective, offs, cx + radius - i, cy + radius);
     }
     score
 }
@@ -521,18 +592,17 @@ where
 fn fitness_cell<S>(
     img: &PreparedImage<S>,
     perspective: &geometry::Perspective,
+    offs: &[f64],
     x: i32,
     y: i32,
 ) -> i32
 where
     S: ImageBuffer,
 {
-    const OFFSETS: [f64; 3] = [0.3f64, 0.5f64, 0.7f64];
     let mut score = 0;
-    #[allow(clippy::needless_range_loop)]
-    for v in 0..3 {
-        for u in 0..3 {
-            let p = perspective.map(x as f64 + OFFSETS[u], y as f64 + OFFSETS[v]);
+    for &ov in offs {
+        for &ou in offs {
+            let p = perspective.map(x as f64 + ou, y as f64 + ov);
             if !(p.y < 0 || p.y as usize >= img.height() || p.x < 0 || p.x as usize >= img.width())
             {
                 if PixelColor::White != img.get_pixel_at_point(p) {
@@ -549,13 +619,15 @@ where
 fn fitness_capstone<S>(
     img: &PreparedImage<S>,
     perspective: &geometry::Perspective,
+    offs: &[f64],
     x: i32,
     y: i32,
 ) -> i32
 where
     S: ImageBuffer,
 {
-    fitness_cell(img, perspective, x + 3, y + 3) + fitness_ring(img, perspective, x + 3, y + 3, 1)
-        - fitness_ring(img, perspective, x + 3, y + 3, 2)
-        + fitness_ring(img, perspective, x + 3, y + 3, 3)
+    fitness_cell(img, perspective, offs, x + 3, y + 3)
+        + fitness_ring(img, perspective, offs, x + 3, y + 3, 1)
+        - fitness_ring(img, perspective, offs, x + 3, y + 3, 2)
+        + fitness_ring(img, perspective, offs, x + 3, y + 3, 3)
 }

@@ -68,6 +68,19 @@ fn find_possible_neighbors(capstones: &[CapStone], idx: usize) -> (Vec<Neighbor>
         let (mut u, mut v) = cap.c.unmap(&cmp_cap.center);
         u = (u - 3.5f64).abs();
         v = (v - 3.5f64).abs();
+        // pocketpass: the capstone's own perspective, extrapolated to a finder far away,
+        // magnifies a one-pixel error in its corners into a wrong direction; the affine frame of
+        // its sides does not. A neighbour is accepted when either says so.
+        if let Some((au, av)) = affine_offset(cap, &cmp_cap.center) {
+            let (au, av) = (au.abs(), av.abs());
+            if au < 0.2 * av && !(u < 0.2 * v) {
+                u = au;
+                v = av;
+            } else if av < 0.2 * au && !(v < 0.2 * u) {
+                u = au;
+                v = av;
+            }
+        }
 
         if u < 0.2f64 * v {
             hlist.push(Neighbor {
@@ -85,4 +98,26 @@ fn find_possible_neighbors(capstones: &[CapStone], idx: usize) -> (Vec<Neighbor>
     }
 
     (hlist, vlist)
+}
+
+/// Offset of `p` from the capstone's centre in module units along the capstone's sides, or
+/// `None` for a degenerate capstone (pocketpass).
+fn affine_offset(cap: &CapStone, p: &crate::scan::rqrr::Point) -> Option<(f64, f64)> {
+    let c = &cap.corners;
+    let ex = (
+        ((c[1].x - c[0].x) + (c[2].x - c[3].x)) as f64 / 14.0,
+        ((c[1].y - c[0].y) + (c[2].y - c[3].y)) as f64 / 14.0,
+    );
+    let ey = (
+        ((c[3].x - c[0].x) + (c[2].x - c[1].x)) as f64 / 14.0,
+        ((c[3].y - c[0].y) + (c[2].y - c[1].y)) as f64 / 14.0,
+    );
+    let det = ex.0 * ey.1 - ex.1 * ey.0;
+    if det.abs() < 1e-6 {
+        return None;
+    }
+    let d = ((p.x - cap.center.x) as f64, (p.y - cap.center.y) as f64);
+    let u = (d.0 * ey.1 - d.1 * ey.0) / det;
+    let v = (ex.0 * d.1 - ex.1 * d.0) / det;
+    Some((u, v))
 }
