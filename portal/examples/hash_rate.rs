@@ -1,12 +1,13 @@
 //! Measures how many argon2id password verifications per second this machine does with the
-//! portal's parameters: the ceiling for `/api/validate` throughput. One thread per CPU core,
-//! each verifying for a fixed time (bounded loop), as the portal's hashing semaphore allows.
+//! portal's parameters and code path: the ceiling for `/api/validate` throughput. One thread per
+//! CPU core, each reusing its work area and verifying for a fixed time (bounded loop), as the
+//! portal's hashing threads do.
 //!
 //! `cargo run --release -p pocketpass-portal --example hash_rate -- [SECONDS]`
 
 use std::time::{Duration, Instant};
 
-use pocketpass_portal::password::{hash_blocking, verify_blocking, Password};
+use pocketpass_portal::password::{hash_blocking, verify_with_memory, Password};
 
 fn main() {
     let secs: u64 = std::env::args()
@@ -19,10 +20,12 @@ fn main() {
     let pw = Password::new("pocketpass-demo".into());
     let phc = hash_blocking(&pw).expect("hash");
     let single = {
+        let mut memory = Vec::new();
+        assert!(verify_with_memory(&pw, &phc, &mut memory).expect("verify"));
         let t = Instant::now();
         let n = 10;
         for _ in 0..n {
-            assert!(verify_blocking(&pw, &phc).expect("verify"));
+            assert!(verify_with_memory(&pw, &phc, &mut memory).expect("verify"));
         }
         t.elapsed() / n
     };
@@ -33,8 +36,9 @@ fn main() {
             let (pw, phc) = (pw.clone(), phc.clone());
             std::thread::spawn(move || {
                 let mut n = 0u64;
+                let mut memory = Vec::new();
                 while Instant::now() < deadline {
-                    assert!(verify_blocking(&pw, &phc).expect("verify"));
+                    assert!(verify_with_memory(&pw, &phc, &mut memory).expect("verify"));
                     n += 1;
                 }
                 n
