@@ -65,11 +65,26 @@ pub struct Cli {
 /// The terminal commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Install a key from an otpauth:// or otpauth-migration:// link (creates the vault, asking
-    /// for a new PIN, the first time).
+    /// Install a key from an otpauth:// or otpauth-migration:// link, or from a QR code in an
+    /// image, on the screen or before the camera (creates the vault, asking for a new PIN, the
+    /// first time).
     Add {
-        /// The link, as the portal's QR code holds it. Quote it: it contains '&'.
-        uri: String,
+        /// The link, as the portal's QR code holds it (quote it: it contains '&'). Leave it out
+        /// to paste it at a hidden prompt, which keeps the key out of your shell's history; with
+        /// --pin-stdin the link is then the first line of standard input.
+        uri: Option<String>,
+        /// Read the QR code from this image file (PNG, JPEG, WebP).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["uri", "screen", "camera"])]
+        scan: Option<PathBuf>,
+        /// Read the QR code shown on the screen.
+        #[arg(long, conflicts_with_all = ["uri", "camera"])]
+        screen: bool,
+        /// Read the QR code the camera sees.
+        #[arg(long, conflicts_with = "uri")]
+        camera: bool,
+        /// How long --camera looks for a code.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "camera")]
+        timeout: u64,
     },
     /// List the installed accounts.
     List,
@@ -205,19 +220,39 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
         writeln!(out, "{line}").map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))
     };
     match command {
-        Command::Add { uri } => {
-            // The link holds the secret: wipe our copy once it is parsed.
-            let uri = Zeroizing::new(uri);
-            let payload = otp::parse_payload(&uri)?;
-            drop(uri);
+        Command::Add {
+            uri,
+            scan,
+            screen,
+            camera,
+            timeout,
+        } => {
+            let source = match (scan, screen, camera) {
+                (Some(file), _, _) => Some(crate::scan::Source::File(file)),
+                (None, true, _) => Some(crate::scan::Source::Screen),
+                (None, false, true) => Some(crate::scan::Source::Camera {
+                    index: None,
+                    timeout: std::time::Duration::from_secs(timeout),
+                }),
+                _ => None,
+            };
+            let payloads = match (source, uri) {
+                (Some(source), _) => scanned_payloads(&source)?,
+                (None, Some(uri)) => {
+                    // The link holds the secret: wipe our copy once it is parsed.
+                    let uri = Zeroizing::new(uri);
+                    vec![otp::parse_payload(&uri)?]
+                }
+                (None, None) => vec![otp::parse_payload(&secrets.read("Paste the key link")?)?],
+            };
             let mut vault = open_or_create(dir, secrets)?;
-            match payload {
-                Payload::Account(account) => {
+            match <[Payload; 1]>::try_from(payloads) {
+                Ok([Payload::Account(account)]) => {
                     let name = account.display_name();
                     vault.add(account)?;
                     print(&mut out, format!("added {name}"))?;
                 }
-                Payload::Migration(part) => {
+                Ok([Payload::Migration(part)]) => {
                     let report = vault.merge(part.accounts)?;
                     print(&mut out, describe_import(&report))?;
                     if part.batch_size > 1 {
@@ -230,6 +265,19 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                             ),
                         )?;
                     }
+                }
+                Err(several) => {
+                    // Several keys in view (a screen, an export over several codes): add them
+                    // all, skipping any already installed.
+                    let accounts = several
+                        .into_iter()
+                        .flat_map(|p| match p {
+                            Payload::Account(a) => vec![a],
+                            Payload::Migration(part) => part.accounts,
+                        })
+                        .collect();
+                    let report = vault.merge(accounts)?;
+                    print(&mut out, describe_import(&report))?;
                 }
             }
         }
@@ -321,6 +369,33 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
         Command::Scan(_) => unreachable!("scan is dispatched before the vault is touched"),
     }
     Ok(())
+}
+
+/// The keys among the QR codes a source shows. Codes that are not keys are skipped when at
+/// least one is a key; otherwise the first one's error says what was found instead.
+fn scanned_payloads(source: &crate::scan::Source) -> Result<Vec<Payload>, CliError> {
+    use crate::scan::SourceError;
+    let texts = crate::scan::payloads(source).map_err(|e| {
+        let code = match e {
+            SourceError::NoCode(_) | SourceError::BadImage { .. } => exit::BAD_INPUT,
+            _ => exit::FAILURE,
+        };
+        CliError::new(code, e.to_string())
+    })?;
+    let mut first_error = None;
+    let mut keys = Vec::new();
+    for text in texts {
+        match otp::parse_payload(&Zeroizing::new(text)) {
+            Ok(payload) => keys.push(payload),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) if keys.is_empty() => Err(e.into()),
+        _ => Ok(keys),
+    }
 }
 
 fn describe_import(report: &vault::ImportReport) -> String {

@@ -416,3 +416,53 @@ fn help_documents_commands_and_exit_codes() {
         assert!(help.contains(word), "--help lacks {word}");
     }
 }
+
+/// Draws `payload` as a QR code into a PNG file, 6 pixels a module with a quiet zone, as a
+/// portal page saved as an image would show it.
+fn qr_png(payload: &str, path: &Path) {
+    let code = qrcode::QrCode::new(payload.as_bytes()).unwrap();
+    let width = code.width();
+    let colors = code.to_colors();
+    let scale = 6;
+    let side = (width + 8) * scale;
+    let image = image::GrayImage::from_fn(side as u32, side as u32, |x, y| {
+        let (mx, my) = (x as usize / scale, y as usize / scale);
+        let dark = (4..width + 4).contains(&mx)
+            && (4..width + 4).contains(&my)
+            && colors[(my - 4) * width + (mx - 4)] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    image.save(path).unwrap();
+}
+
+#[test]
+fn add_reads_the_key_from_a_qr_image_and_refuses_a_web_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let key = dir.path().join("portal-qr.png");
+    qr_png(
+        "otpauth://totp/HPC%20Centre:alice-laptop?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=HPC%20Centre&expires=2028-11-28",
+        &key,
+    );
+    let web = dir.path().join("web.png");
+    qr_png("https://portal.example.org/help", &web);
+
+    let refused = pp(&data, &["add", "--scan", web.to_str().unwrap()], &pin_line());
+    assert_eq!(refused.status.code(), Some(6));
+    assert!(stderr(&refused).contains("not an authenticator key"), "{}", stderr(&refused));
+    assert!(!data.join("vault.pocketpass").exists(), "nothing is created for a non-key");
+
+    let added = ok(&data, &["add", "--scan", key.to_str().unwrap()], &pin_line());
+    assert_eq!(added, "added HPC Centre: alice-laptop");
+    // RFC 6238's SHA1 secret: 6 digits at T=59 are the last 6 of 94287082.
+    assert_eq!(ok(&data, &["code", "--at", "59"], &pin_line()), "287082");
+    assert!(ok(&data, &["list"], &pin_line()).contains("expires 2028-11-28"));
+}
+
+#[test]
+fn add_without_a_link_reads_it_from_the_first_line_of_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=HPC";
+    assert_eq!(ok(dir.path(), &["add"], &format!("{link}\n{PIN}\n")), "added HPC: bob");
+    assert_eq!(ok(dir.path(), &["code", "--at", "59"], &pin_line()), "287082");
+}
