@@ -190,6 +190,7 @@ pub fn payload_text(payload: &Payload) -> (Vec<u8>, Option<String>) {
         let charset = match segment.kind {
             SegmentKind::Ascii => Charset::Latin1,
             SegmentKind::Kanji => Charset::Other(encoding_rs::SHIFT_JIS),
+            SegmentKind::Hanzi => Charset::Other(encoding_rs::GB18030),
             SegmentKind::Bytes(None) => guessed,
             SegmentKind::Bytes(Some(eci)) => match charset_of_eci(eci) {
                 Some(c) => c,

@@ -20,7 +20,7 @@ mod charset;
 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
 pub mod clipboard;
 #[allow(dead_code, missing_docs, unused)]
-mod rqrr;
+pub(crate) mod rqrr;
 #[cfg(target_os = "linux")]
 pub mod screen;
 mod source;

@@ -174,6 +174,8 @@ pub enum SegmentKind {
     Bytes(Option<u32>),
     /// Kanji mode: Shift_JIS byte pairs.
     Kanji,
+    /// Hanzi mode: GB2312 byte pairs.
+    Hanzi,
 }
 
 /// One decoded segment of a QR payload.
@@ -275,8 +277,46 @@ fn decode_payload(
                 ds.take_bits_checked(8)?;
                 payload.fnc1 = true;
             }
+            // pocketpass: Hanzi mode (GB/T 18284), GB2312 characters in 13 bits; used by
+            // Chinese generators, read by ZXing.
+            13 => {
+                decode_hanzi(meta, &mut ds, &mut buf)?;
+                payload.push(SegmentKind::Hanzi, buf);
+            }
             _ => Err(DeQRError::UnknownDataType)?,
         }
+    }
+    Ok(())
+}
+
+fn decode_hanzi(
+    meta: &MetaData,
+    ds: &mut CorrectedDataStream,
+    out: &mut Vec<u8>,
+) -> DeQRResult<()> {
+    // Subset 1 is GB2312, the only one defined.
+    if ds.take_bits_checked(4)? != 1 {
+        Err(DeQRError::UnknownDataType)?
+    }
+    let nbits = match meta.version {
+        Version(0..=9) => 8,
+        Version(10..=26) => 10,
+        _ => 12,
+    };
+    let count = ds.take_bits_checked(nbits)?;
+    if ds.bits_remaining() < count * 13 {
+        Err(DeQRError::DataUnderflow)?
+    }
+    for _ in 0..count {
+        let v = ds.take_bits(13);
+        let mut assembled = ((v / 0x060) << 8) | (v % 0x060);
+        assembled += if assembled < 0x00a00 {
+            0x0a1a1
+        } else {
+            0x0a6a1
+        };
+        out.push((assembled >> 8) as u8);
+        out.push(assembled as u8);
     }
     Ok(())
 }

@@ -58,6 +58,44 @@ impl Perspective {
         }
     }
 
+    /// `map` without rounding (pocketpass).
+    pub fn map_f(&self, u: f64, v: f64) -> (f64, f64) {
+        let den = self.0[6] * u + self.0[7] * v + 1.0f64;
+        (
+            (self.0[0] * u + self.0[1] * v + self.0[2]) / den,
+            (self.0[3] * u + self.0[4] * v + self.0[5]) / den,
+        )
+    }
+
+    /// The projective map taking each `from[i]` to `to[i]`, solved in floating point; `None`
+    /// when the points are degenerate (pocketpass).
+    pub fn between(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> Option<Self> {
+        let mut m = [[0f64; 9]; 8];
+        for i in 0..4 {
+            let ((x, y), (u, v)) = (from[i], to[i]);
+            m[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+            m[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+        }
+        for col in 0..8 {
+            let pivot = (col..8).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
+            m.swap(col, pivot);
+            if m[col][col].abs() < 1e-12 {
+                return None;
+            }
+            for row in 0..8 {
+                if row != col {
+                    let f = m[row][col] / m[col][col];
+                    for k in col..9 {
+                        m[row][k] -= f * m[col][k];
+                    }
+                }
+            }
+        }
+        let h: [f64; 8] = std::array::from_fn(|i| m[i][8] / m[i][i]);
+        // Our layout: x = (c0 u + c1 v + c2) / d, y = (c3 u + c4 v + c5) / d, d = c6 u + c7 v + 1.
+        h.iter().all(|v| v.is_finite()).then_some(Perspective(h))
+    }
+
     pub fn unmap(&self, p: &Point) -> (f64, f64) {
         let x = p.x as f64;
         let y = p.y as f64;

@@ -354,6 +354,19 @@ where
                         return Some(found);
                     }
                 }
+                if fine {
+                    // Last resort for bent codes: sample cell by cell between the alignment
+                    // patterns, found one by one.
+                    let pw =
+                        crate::scan::rqrr::identify::grid::piecewise_grid(self, &jiggle.location)?;
+                    let n = jiggle.location.grid_size as f64 + 1.0;
+                    let c = &jiggle.location.c;
+                    let bounds = [c.map(0.0, 0.0), c.map(n, 0.0), c.map(n, n), c.map(0.0, n)];
+                    let grid = crate::scan::rqrr::Grid { grid: pw, bounds };
+                    if let Ok((meta, payload)) = grid.decode() {
+                        return Some((bounds, meta, payload));
+                    }
+                }
             }
             None
         };

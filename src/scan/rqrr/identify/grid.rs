@@ -231,8 +231,18 @@ where
     }
 
     fn bit(&self, y: usize, x: usize) -> bool {
-        let p = self.grid.c.map(x as f64 + 0.5, y as f64 + 0.5);
-        PixelColor::White != self.img.get_pixel_at_point(p)
+        // pocketpass: a majority of five samples (the centre and four points a fifth of a
+        // module from it) instead of the centre pixel alone, so that one stray pixel of blur or
+        // noise does not flip the module.
+        const OFFS: [(f64, f64); 5] = [(0.5, 0.5), (0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)];
+        let (x, y) = (x as f64, y as f64);
+        let dark = OFFS
+            .iter()
+            .filter(|(u, v)| {
+                PixelColor::White != self.img.get_pixel_at_point(self.grid.c.map(x + u, y + v))
+            })
+            .count();
+        dark >= 3
     }
 }
 
@@ -416,6 +426,113 @@ impl AreaFiller for LeftMostFinder {
             self.best.y = row.y as i32;
         }
     }
+}
+
+/// Samples the grid piece by piece (pocketpass): the alignment patterns are located one by one
+/// near where the global perspective puts them, and each cell between four of them gets its own
+/// perspective. Curved paper and lens distortion bend a large code more than one perspective can
+/// follow; ZXing reads such codes the same way.
+pub fn piecewise_grid<S>(
+    img: &PreparedImage<S>,
+    loc: &SkewedGridLocation,
+) -> Option<crate::scan::rqrr::SimpleGrid>
+where
+    S: ImageBuffer,
+{
+    let size = loc.grid_size;
+    let info = VERSION_DATA_BASE.get(version_from_grid_size(size))?;
+    let lines: Vec<f64> = info
+        .apat
+        .iter()
+        .take_while(|&&a| a != 0)
+        .map(|&a| a as f64 + 0.5)
+        .collect();
+    if lines.len() < 2 {
+        return None;
+    }
+    let n = lines.len();
+    let c = &loc.c;
+    let dark_at = |u: f64, v: f64| {
+        let (x, y) = c.map_f(u, v);
+        if !(x >= 0.0 && y >= 0.0 && (x as usize) < img.width() && (y as usize) < img.height()) {
+            return None;
+        }
+        Some(PixelColor::White != img.get_pixel_at(x as usize, y as usize))
+    };
+    // Offsets to try, nearest first, in steps of a quarter module up to one module.
+    let mut offsets: Vec<(f64, f64)> = (-4..=4)
+        .flat_map(|i| (-4..=4).map(move |j| (i as f64 * 0.25, j as f64 * 0.25)))
+        .collect();
+    offsets.sort_by(|a, b| (a.0.abs() + a.1.abs()).total_cmp(&(b.0.abs() + b.1.abs())));
+    let refine = |u: f64, v: f64| -> (f64, f64) {
+        let mut best = (-1, (0.0, 0.0));
+        for &(du, dv) in &offsets {
+            let mut score = 0;
+            for k in -2i32..=2 {
+                for l in -2i32..=2 {
+                    let expect = k.abs().max(l.abs()) != 1;
+                    if dark_at(u + du + k as f64, v + dv + l as f64) == Some(expect) {
+                        score += 1;
+                    }
+                }
+            }
+            if score > best.0 {
+                best = (score, (du, dv));
+            }
+        }
+        // Keep the global estimate unless a clear alignment pattern was found.
+        if best.0 >= 22 {
+            c.map_f(u + best.1 .0, v + best.1 .1)
+        } else {
+            c.map_f(u, v)
+        }
+    };
+    let mut pts = vec![(0.0, 0.0); n * n];
+    for j in 0..n {
+        for i in 0..n {
+            let corner = (i == 0 && j == 0) || (i == n - 1 && j == 0) || (i == 0 && j == n - 1);
+            pts[j * n + i] = if corner {
+                c.map_f(lines[i], lines[j])
+            } else {
+                refine(lines[i], lines[j])
+            };
+        }
+    }
+    let mut cells = Vec::with_capacity((n - 1) * (n - 1));
+    for j in 0..n - 1 {
+        for i in 0..n - 1 {
+            let from = [
+                (lines[i], lines[j]),
+                (lines[i + 1], lines[j]),
+                (lines[i + 1], lines[j + 1]),
+                (lines[i], lines[j + 1]),
+            ];
+            let to = [
+                pts[j * n + i],
+                pts[j * n + i + 1],
+                pts[(j + 1) * n + i + 1],
+                pts[(j + 1) * n + i],
+            ];
+            cells.push(geometry::Perspective::between(from, to)?);
+        }
+    }
+    let cell_of = |m: f64| lines.windows(2).position(|w| m < w[1]).unwrap_or(n - 2);
+    const OFFS: [(f64, f64); 5] = [(0.5, 0.5), (0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)];
+    Some(crate::scan::rqrr::SimpleGrid::from_func(size, |x, y| {
+        let p = &cells[cell_of(y as f64 + 0.5) * (n - 1) + cell_of(x as f64 + 0.5)];
+        let dark = OFFS
+            .iter()
+            .filter(|(du, dv)| {
+                let (px, py) = p.map_f(x as f64 + du, y as f64 + dv);
+                let pt = Point {
+                    x: px as i32,
+                    y: py as i32,
+                };
+                PixelColor::White != img.get_pixel_at_point(pt)
+            })
+            .count();
+        dark >= 3
+    }))
 }
 
 /// Where `fitness_cell` samples a module: 3×3 points, or its centre alone.
