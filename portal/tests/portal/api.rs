@@ -438,3 +438,24 @@ async fn resending_a_reset_code_works_like_the_login_one() {
         .await;
     assert_eq!(r.location(), "/reset/password");
 }
+
+#[tokio::test]
+async fn cookies_are_secure_when_served_over_tls() {
+    let mut config = config();
+    config.secure_cookies = true;
+    let p = portal_with(config);
+    let mut c = Client::new(&p);
+    let r = c.get("/login").await;
+    let cookie = r.headers["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("; Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let plain = Client::new(&portal()).get("/login").await;
+    assert!(!plain.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Secure"));
+}

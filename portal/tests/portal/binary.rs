@@ -41,8 +41,13 @@ impl Drop for Proc {
 
 impl Proc {
     fn start(args: &[&str]) -> Proc {
+        Self::start_with_env(args, &[])
+    }
+
+    fn start_with_env(args: &[&str], env: &[(&str, &std::path::Path)]) -> Proc {
         let mut child = Command::new(BIN)
             .args(args)
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -257,6 +262,30 @@ fn the_binary_starts_on_a_random_port_and_prints_what_a_tester_needs() {
     )
     .unwrap();
     assert_eq!(json_of(&body)["reason"], "no_token");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn without_db_the_database_lives_in_the_users_data_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let p = Proc::start_with_env(
+        &["--listen", "127.0.0.1:0"],
+        &[("XDG_DATA_HOME", &data), ("HOME", home.path())],
+    );
+    let expected = data.join("pocketpass-portal").join("portal.sqlite3");
+    assert!(
+        p.header
+            .iter()
+            .any(|l| l.starts_with(&format!("Database: {}", expected.display()))),
+        "{:?}",
+        p.header
+    );
+    assert!(expected.exists());
+    assert!(data
+        .join("pocketpass-portal")
+        .join("portal.sqlite3.key")
+        .exists());
 }
 
 /// Runs the binary expecting it to fail at start-up; returns its standard error.
