@@ -354,11 +354,14 @@ where
                         return Some(found);
                     }
                 }
-                if fine {
+                if grid_has_alignment(jiggle.location.grid_size) {
                     // Last resort for bent codes: sample cell by cell between the alignment
                     // patterns, found one by one.
-                    let pw =
-                        crate::scan::rqrr::identify::grid::piecewise_grid(self, &jiggle.location)?;
+                    let Some(pw) =
+                        crate::scan::rqrr::identify::grid::piecewise_grid(self, &jiggle.location)
+                    else {
+                        continue;
+                    };
                     let n = jiggle.location.grid_size as f64 + 1.0;
                     let c = &jiggle.location.c;
                     let bounds = [c.map(0.0, 0.0), c.map(n, 0.0), c.map(n, n), c.map(0.0, n)];
@@ -790,4 +793,9 @@ mod tests {
             }
         }
     }
+}
+
+/// Whether a grid of this size has alignment patterns to sample between (version 2 and up).
+fn grid_has_alignment(grid_size: usize) -> bool {
+    grid_size > 21
 }

@@ -200,7 +200,12 @@ impl SkewedGridLocation {
 
     /// Convert into a grid referencing the underlying image as source
     pub fn into_grid_image<'a, S>(self, img: &'a PreparedImage<S>) -> RefGridImage<'a, S> {
-        RefGridImage { grid: self, img }
+        let n = self.grid_size * self.grid_size;
+        RefGridImage {
+            grid: self,
+            img,
+            cache: vec![std::cell::Cell::new(0); n],
+        }
     }
 }
 
@@ -220,6 +225,9 @@ fn version_from_grid_size(grid_size: usize) -> usize {
 pub struct RefGridImage<'a, S> {
     grid: SkewedGridLocation,
     img: &'a PreparedImage<S>,
+    // pocketpass: each module is sampled once (0 not yet, 1 light, 2 dark); the decoder reads
+    // the grid twice when it tries the mirror image.
+    cache: Vec<std::cell::Cell<u8>>,
 }
 
 impl<S> BitGrid for RefGridImage<'_, S>
@@ -231,18 +239,31 @@ where
     }
 
     fn bit(&self, y: usize, x: usize) -> bool {
+        let slot = &self.cache[y * self.grid.grid_size + x];
+        match slot.get() {
+            1 => return false,
+            2 => return true,
+            _ => {}
+        }
         // pocketpass: a majority of five samples (the centre and four points a fifth of a
         // module from it) instead of the centre pixel alone, so that one stray pixel of blur or
-        // noise does not flip the module.
-        const OFFS: [(f64, f64); 5] = [(0.5, 0.5), (0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)];
-        let (x, y) = (x as f64, y as f64);
-        let dark = OFFS
-            .iter()
-            .filter(|(u, v)| {
-                PixelColor::White != self.img.get_pixel_at_point(self.grid.c.map(x + u, y + v))
-            })
-            .count();
-        dark >= 3
+        // noise does not flip the module. The first three usually settle it.
+        const OFFS: [(f64, f64); 5] = [(0.5, 0.5), (0.3, 0.3), (0.7, 0.7), (0.7, 0.3), (0.3, 0.7)];
+        let (fx, fy) = (x as f64, y as f64);
+        let (mut dark, mut light) = (0, 0);
+        for (u, v) in OFFS {
+            if PixelColor::White != self.img.get_pixel_at_point(self.grid.c.map(fx + u, fy + v)) {
+                dark += 1;
+            } else {
+                light += 1;
+            }
+            if dark == 3 || light == 3 {
+                break;
+            }
+        }
+        let bit = dark >= 3;
+        slot.set(if bit { 2 } else { 1 });
+        bit
     }
 }
 
