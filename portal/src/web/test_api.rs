@@ -40,7 +40,17 @@ fn clock_json(p: &AppState) -> Response {
     Json(json!({"offset_seconds": p.clock.offset(), "now": now, "now_rfc3339": format_datetime(now)})).into_response()
 }
 
+/// The largest offset accepted: a hundred years either way, far past any token's life and far
+/// from where time arithmetic could overflow.
+const MAX_OFFSET: i64 = 100 * 366 * 86_400;
+
 async fn clock(State(p): State<AppState>, Json(b): Json<ClockBody>) -> Response {
+    if b.offset_seconds.abs() > MAX_OFFSET {
+        return ApiError(Refusal::BadInput(format!(
+            "offset_seconds must be within ±{MAX_OFFSET} (a hundred years)."
+        )))
+        .into_response();
+    }
     p.clock.set_offset(b.offset_seconds);
     tracing::info!(offset = b.offset_seconds, "test API: clock offset set");
     clock_json(&p)

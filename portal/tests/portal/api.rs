@@ -303,6 +303,18 @@ async fn the_test_api_adds_users_lists_sms_and_moves_the_clock() {
     assert_eq!(c.get("/_test/sms?username=nobody").await.json(), json!([]));
     set_clock(&mut c, -3600).await;
     assert_eq!(c.get("/_test/clock").await.json()["offset_seconds"], -3600);
+    let r = c
+        .post("/_test/clock", json!({"offset_seconds": i64::MAX}))
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_input"))
+    );
+    assert_eq!(
+        c.get("/_test/clock").await.json()["offset_seconds"],
+        -3600,
+        "an absurd offset changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -458,4 +470,75 @@ async fn cookies_are_secure_when_served_over_tls() {
         .to_str()
         .unwrap()
         .contains("Secure"));
+}
+
+#[tokio::test]
+async fn every_route_answers_garbage_with_a_clear_answer_not_a_crash() {
+    let p = portal();
+    add_user(&p, "kim", "kim password 12").await;
+    let mut logged_in = Client::new(&p);
+    api_login(&mut logged_in, &p, "kim", "kim password 12").await;
+    let routes = [
+        "/login",
+        "/login/sms",
+        "/login/sms/resend",
+        "/logout",
+        "/portal/phone",
+        "/portal/tokens",
+        "/portal/tokens/1/verify",
+        "/portal/tokens/1/revoke",
+        "/portal/tokens/-9223372036854775808/verify",
+        "/reset",
+        "/reset/sms",
+        "/reset/sms/resend",
+        "/reset/password",
+        "/check",
+        "/api/login",
+        "/api/login/sms",
+        "/api/tokens",
+        "/api/tokens/99999999999999999999/activate",
+        "/api/tokens/1/activate",
+        "/api/tokens/1/revoke",
+        "/api/validate",
+        "/_test/clock",
+        "/_test/users",
+    ];
+    let bodies: [(&str, &str); 6] = [
+        ("application/json", "{"),
+        ("application/json", "[]"),
+        (
+            "application/json",
+            r#"{"username": 5, "password": null, "otp": [], "name": {}, "code": 1.5}"#,
+        ),
+        (
+            "application/json",
+            r#"{"username": "kim", "password": "kim password 12", "otp": "\u0000\u0000", "name": "\u0000", "code": "9999999999999"}"#,
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            "csrf=%FF%FE&username=&password=&code=%00&name=a%3Ab",
+        ),
+        ("text/plain", "\u{1F600}"),
+    ];
+    for client in [Client::new(&p), logged_in] {
+        for route in routes {
+            for (ctype, body) in bodies {
+                let mut c = client.clone();
+                let req = axum::http::Request::post(route)
+                    .header("content-type", ctype)
+                    .body(axum::body::Body::from(body))
+                    .unwrap();
+                let r = c.send(req).await;
+                assert!(
+                    r.status.is_client_error()
+                        || r.status.is_redirection()
+                        || r.status.is_success(),
+                    "{route} {body}: {} {}",
+                    r.status,
+                    r.body
+                );
+                assert!(!r.body.contains("panicked"), "{route}: {}", r.body);
+            }
+        }
+    }
 }
