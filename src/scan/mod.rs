@@ -127,6 +127,12 @@ fn attempts(width: usize, height: usize) -> Vec<Attempt> {
         a(base, LocalMean, false),
         a(base, Global, false),
     ];
+    if base == -2 {
+        // Small codes on a large screen need every pixel.
+        list.push(a(1, Block, false));
+        list.push(a(1, LocalMean, false));
+        list.push(a(1, Block, true));
+    }
     if width.min(height) >= 400 && base == 1 {
         list.push(a(-2, Block, false));
         list.push(a(-2, LocalMean, false));
@@ -222,29 +228,54 @@ fn dedup(mut codes: Vec<Code>) -> Vec<Code> {
     codes
 }
 
-/// Decodes a live stream of frames cheaply: each frame gets the cheap first attempt plus one
-/// of the costlier ones in turn, so a frame with nothing in view costs about one attempt, and
-/// every retry has been tried within a few frames.
+/// The attempts for live camera frames: no upscaling (a code too small to read is fixed by
+/// moving closer, and upscaling a camera frame costs several times a normal attempt), and large
+/// frames are read at half size first.
+fn live_attempts(width: usize, height: usize) -> Vec<Attempt> {
+    use Binarizer::*;
+    let a = |scale, binarizer, inverted| Attempt {
+        scale,
+        binarizer,
+        inverted,
+    };
+    if width * height > 640 * 480 {
+        vec![
+            a(-2, Block, false),
+            a(1, Block, false),
+            a(-2, Block, true),
+            a(1, LocalMean, false),
+            a(-2, LocalMean, false),
+            a(1, Block, true),
+        ]
+    } else {
+        vec![
+            a(1, Block, false),
+            a(1, Block, true),
+            a(1, LocalMean, false),
+            a(1, Global, false),
+        ]
+    }
+}
+
+/// Decodes a live stream of frames cheaply: each frame gets one attempt, the next in a short
+/// rotation, so that a frame with nothing in view costs one attempt (half-size for large
+/// frames) and every way of looking has been tried within a handful of frames.
 #[derive(Debug, Default)]
 pub struct Scanner {
     next: usize,
 }
 
 impl Scanner {
-    /// A scanner that starts its rotation at the first costly attempt.
+    /// A scanner that starts its rotation at the cheapest attempt.
     pub fn new() -> Self {
         Scanner::default()
     }
 
-    /// Reads `frame` with the first attempt and the next costlier one; the codes read, if any.
+    /// Reads `frame` with the next attempt of the rotation; the codes read, if any.
     pub fn scan(&mut self, frame: &LumaFrame) -> Vec<Code> {
-        let list = attempts(frame.width, frame.height);
-        let codes = run_attempt(frame, list[0]);
-        if !codes.is_empty() || list.len() < 2 {
-            return dedup(codes);
-        }
-        let index = 1 + self.next % (list.len() - 1);
+        let list = live_attempts(frame.width, frame.height);
+        let attempt = list[self.next % list.len()];
         self.next = self.next.wrapping_add(1);
-        dedup(run_attempt(frame, list[index]))
+        dedup(run_attempt(frame, attempt))
     }
 }
