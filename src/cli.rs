@@ -83,7 +83,12 @@ pub enum Command {
         #[arg(long, conflicts_with = "uri")]
         camera: bool,
         /// How long --camera looks for a code.
-        #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "camera")]
+        #[arg(
+            long,
+            value_name = "SECONDS",
+            default_value_t = 30,
+            requires = "camera"
+        )]
         timeout: u64,
     },
     /// List the installed accounts.
@@ -217,7 +222,8 @@ fn now() -> u64 {
 fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let print = |out: &mut std::io::StdoutLock, line: String| {
-        writeln!(out, "{line}").map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))
+        writeln!(out, "{line}")
+            .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))
     };
     match command {
         Command::Add {
@@ -312,13 +318,21 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                 Some(name) => vault.find(&name)?,
                 None => match vault.accounts().len() {
                     1 => 0,
-                    0 => return Err(CliError::new(exit::NOT_FOUND, "no accounts installed; add one with `pocketpass add`")),
+                    0 => {
+                        return Err(CliError::new(
+                            exit::NOT_FOUND,
+                            "no accounts installed; add one with `pocketpass add`",
+                        ))
+                    }
                     _ => {
                         let names: Vec<String> =
                             vault.accounts().iter().map(|a| a.display_name()).collect();
                         return Err(CliError::new(
                             exit::BAD_INPUT,
-                            format!("several accounts are installed; name one: {}", names.join(", ")),
+                            format!(
+                                "several accounts are installed; name one: {}",
+                                names.join(", ")
+                            ),
                         ));
                     }
                 },
@@ -331,7 +345,9 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             let index = vault.find(&name)?;
             let shown = vault.accounts()[index].display_name();
             if !yes && std::io::stdin().is_terminal() && !secrets.from_stdin {
-                eprint!("Remove {shown}? Its codes cannot be shown again without the portal. [y/N] ");
+                eprint!(
+                    "Remove {shown}? Its codes cannot be shown again without the portal. [y/N] "
+                );
                 let mut answer = String::new();
                 std::io::stdin().lock().read_line(&mut answer).ok();
                 if !answer.trim().eq_ignore_ascii_case("y") {
@@ -346,7 +362,13 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             let index = vault.find(&old)?;
             let before = vault.accounts()[index].display_name();
             vault.rename(&before, &new)?;
-            print(&mut out, format!("renamed {before} to {}", vault.accounts()[index].display_name()))?;
+            print(
+                &mut out,
+                format!(
+                    "renamed {before} to {}",
+                    vault.accounts()[index].display_name()
+                ),
+            )?;
         }
         Command::ChangePin => {
             let mut vault = unlock(dir, secrets)?;
@@ -358,7 +380,13 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             let vault = unlock(dir, secrets)?;
             let password = secrets.new_password()?;
             let count = vault.export(&file, &password)?;
-            print(&mut out, format!("exported {count} account(s) to {} (read back and verified)", file.display()))?;
+            print(
+                &mut out,
+                format!(
+                    "exported {count} account(s) to {} (read back and verified)",
+                    file.display()
+                ),
+            )?;
         }
         Command::Import { file } => {
             let mut vault = open_or_create(dir, secrets)?;
@@ -404,7 +432,10 @@ fn describe_import(report: &vault::ImportReport) -> String {
         text.push_str(&format!(", {} already installed", report.duplicates));
     }
     if !report.renamed.is_empty() {
-        text.push_str(&format!("; renamed to avoid a clash: {}", report.renamed.join(", ")));
+        text.push_str(&format!(
+            "; renamed to avoid a clash: {}",
+            report.renamed.join(", ")
+        ));
     }
     text
 }
@@ -449,14 +480,16 @@ impl Secrets {
     fn read(&mut self, prompt: &str) -> Result<Zeroizing<String>, CliError> {
         if self.from_stdin {
             let mut line = Zeroizing::new(String::new());
-            let n = std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| CliError::new(exit::USAGE, format!("cannot read standard input: {e}")))?;
+            let n = std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+                CliError::new(exit::USAGE, format!("cannot read standard input: {e}"))
+            })?;
             if n == 0 {
                 return Err(CliError::new(
                     exit::USAGE,
-                    format!("standard input ended before the {} was given", prompt.to_lowercase()),
+                    format!(
+                        "standard input ended before the {} was given",
+                        prompt.to_lowercase()
+                    ),
                 ));
             }
             let trimmed = Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned());
@@ -491,7 +524,10 @@ impl Secrets {
         ))?;
         let password = Password::new_checked(&first)?;
         if !self.from_stdin && *self.read("Repeat the backup password")? != *first {
-            return Err(CliError::new(exit::BAD_INPUT, "the two passwords differ; type the same password twice"));
+            return Err(CliError::new(
+                exit::BAD_INPUT,
+                "the two passwords differ; type the same password twice",
+            ));
         }
         Ok(password)
     }

@@ -447,12 +447,27 @@ fn add_reads_the_key_from_a_qr_image_and_refuses_a_web_address() {
     let web = dir.path().join("web.png");
     qr_png("https://portal.example.org/help", &web);
 
-    let refused = pp(&data, &["add", "--scan", web.to_str().unwrap()], &pin_line());
+    let refused = pp(
+        &data,
+        &["add", "--scan", web.to_str().unwrap()],
+        &pin_line(),
+    );
     assert_eq!(refused.status.code(), Some(6));
-    assert!(stderr(&refused).contains("not an authenticator key"), "{}", stderr(&refused));
-    assert!(!data.join("vault.pocketpass").exists(), "nothing is created for a non-key");
+    assert!(
+        stderr(&refused).contains("not an authenticator key"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        !data.join("vault.pocketpass").exists(),
+        "nothing is created for a non-key"
+    );
 
-    let added = ok(&data, &["add", "--scan", key.to_str().unwrap()], &pin_line());
+    let added = ok(
+        &data,
+        &["add", "--scan", key.to_str().unwrap()],
+        &pin_line(),
+    );
     assert_eq!(added, "added HPC Centre: alice-laptop");
     // RFC 6238's SHA1 secret: 6 digits at T=59 are the last 6 of 94287082.
     assert_eq!(ok(&data, &["code", "--at", "59"], &pin_line()), "287082");
@@ -463,6 +478,12 @@ fn add_reads_the_key_from_a_qr_image_and_refuses_a_web_address() {
 fn add_without_a_link_reads_it_from_the_first_line_of_input() {
     let dir = tempfile::tempdir().unwrap();
     let link = "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=HPC";
-    assert_eq!(ok(dir.path(), &["add"], &format!("{link}\n{PIN}\n")), "added HPC: bob");
-    assert_eq!(ok(dir.path(), &["code", "--at", "59"], &pin_line()), "287082");
+    assert_eq!(
+        ok(dir.path(), &["add"], &format!("{link}\n{PIN}\n")),
+        "added HPC: bob"
+    );
+    assert_eq!(
+        ok(dir.path(), &["code", "--at", "59"], &pin_line()),
+        "287082"
+    );
 }

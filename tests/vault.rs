@@ -503,7 +503,10 @@ fn a_format_1_vault_written_from_the_documentation_opens_and_resaves() {
     assert_eq!(vault.code(1, 0).unwrap().as_str(), "969429");
     drop(vault);
     let vault = Vault::unlock(dir.path(), &pin).unwrap();
-    assert_eq!(vault.accounts()[1].kind, pocketpass::otp::Kind::Hotp { counter: 4 });
+    assert_eq!(
+        vault.accounts()[1].kind,
+        pocketpass::otp::Kind::Hotp { counter: 4 }
+    );
     assert_ne!(vault_bytes(dir.path()), fs::read(&fixture).unwrap());
 }
 
@@ -511,8 +514,9 @@ fn a_format_1_vault_written_from_the_documentation_opens_and_resaves() {
 /// documentation stays true (python3 with `cryptography`, from scripts/install-deps.sh).
 #[test]
 fn the_documented_python_script_decrypts_a_vault() {
-    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/vault-format.md"))
-        .unwrap();
+    let doc =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/vault-format.md"))
+            .unwrap();
     let script = doc
         .split("```python\n")
         .nth(1)
