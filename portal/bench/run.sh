@@ -36,8 +36,11 @@ echo "== token activated; RSS before load: $(awk '/VmRSS/{print $2" "$3}' /proc/
 
 ( for _ in $(seq "$((secs + 2))"); do awk '/VmRSS/{print $2}' "/proc/$pid/status"; sleep 1; done ) >"$work/rss.txt" &
 sampler=$!
+cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$pid/stat"; }
+cpu_before=$(cpu_ticks)
 echo "== wrk: 50 connections, $secs s, POST /api/validate"
 wrk -t2 -c50 -d"${secs}s" --timeout 10s --latency -s "$here/validate.lua" "$url/api/validate" | tee "$work/wrk50.txt"
+cpu_after=$(cpu_ticks)
 wait "$sampler"
 echo "== RSS during load (KiB): min $(sort -n "$work/rss.txt" | head -1) max $(sort -n "$work/rss.txt" | tail -1) samples $(wc -l <"$work/rss.txt")"
 echo "== RSS per second: $(tr '\n' ' ' <"$work/rss.txt")"
@@ -52,6 +55,10 @@ one=$(cat "$work/hash.txt" "$work/hash2.txt" | sed -n 's/one verification alone:
 rate=$(sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' "$work/wrk50.txt")
 p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' "$work/wrk50.txt")
 p99c2=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' "$work/wrk2.txt")
+requests50=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$work/wrk50.txt")
+cpu_hash=$(cat "$work/hash.txt" "$work/hash2.txt" | sed -n 's/cpu per verification: \([0-9.]*\) ms/\1/p' | awk '{s+=$1} END {print s/NR}')
+awk -v t="$((cpu_after - cpu_before))" -v n="$requests50" -v h="$cpu_hash" 'BEGIN {
+  printf "== CPU: portal %.1f ms per /api/validate (%d ticks / %d requests) vs %.1f ms per verification alone: requests cost %.0f%% of a bare hash, so the portal can reach %.0f%% of the ceiling\n", t*10/n, t, n, h, 100*(t*10/n)/h, 100*h/(t*10/n) }'
 awk -v c="$ceiling" -v r="$rate" -v o="$one" -v p="$p99" -v q="$p99c2" 'BEGIN {
   printf "== SUMMARY: ceiling %.1f verifications/s; /api/validate %.1f req/s = %.0f%% of it\n", c, r, 100*r/c;
   printf "== p99 at 50 connections %.1f ms = %.1fx one hash (%.1f ms); p99 at 2 connections %.1f ms = %.1fx\n", p, p/o, o, q, q/o;
