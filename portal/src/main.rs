@@ -35,7 +35,7 @@ struct Args {
     /// Days a token stays valid after activation.
     #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(i64).range(1..=36_500))]
     token_validity_days: i64,
-    /// Tokens one user may hold at once.
+    /// Active tokens one user may hold at once.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100))]
     max_tokens: u16,
     /// HMAC algorithm of new tokens: SHA1, SHA256 or SHA512.
