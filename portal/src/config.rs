@@ -71,7 +71,7 @@ pub struct Config {
     pub token_validity_days: i64,
     /// Seconds a started activation may wait for its first code (15 minutes).
     pub pending_ttl_secs: i64,
-    /// Tokens (pending or active) one user may hold at once.
+    /// Active tokens one user may hold at once (one activation may be in progress besides).
     pub max_tokens_per_user: usize,
     /// Parameters of newly issued tokens.
     pub otp: OtpParams,
