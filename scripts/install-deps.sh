@@ -9,6 +9,7 @@ PACKAGES=(
   openssl           # ../shared/bench/unlock-vs-openssl.sh
   pkg-config        # -sys crates find their C libraries
   python3-cryptography  # the vault test that runs docs/vault-format.md's decryption script
+  python3-pyotp     # the portal test that checks its keys against pyotp's codes
   libclang-dev      # bindgen, for the V4L2 bindings under the camera crate (nokhwa, scan)
   libv4l-dev        # V4L2 headers for the same bindings (camera on Linux)
   xvfb              # the screen-capture test shows a QR code in a window on a virtual X server

@@ -259,38 +259,16 @@ async fn wrong_passwords_on_the_login_check_are_limited_per_user() {
     );
 }
 
-/// pyotp, the reference Python implementation: `POCKETPASS_PEERS_PYTHON`, or the venv that
-/// `../shared/bench/setup-peers.sh` creates (run here when it is missing; it prints its python).
+/// A Python with pyotp, the reference Python implementation: `POCKETPASS_PEERS_PYTHON` if set,
+/// else Debian's interpreter with `python3-pyotp` (scripts/install-deps.sh installs it).
 fn pyotp_python() -> String {
     if let Ok(p) = std::env::var("POCKETPASS_PEERS_PYTHON") {
         return p;
     }
-    let home = std::env::var("HOME").unwrap_or_default();
-    let p = format!("{home}/.cache/pocketpass-peers/venv/bin/python");
-    if std::path::Path::new(&p).exists() {
-        return p;
-    }
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/setup-peers.sh");
-    assert!(
-        script.exists(),
-        "pyotp is needed: set POCKETPASS_PEERS_PYTHON or provide {}",
-        script.display()
-    );
-    let out = Command::new("bash")
-        .arg(&script)
-        .output()
-        .expect("bash runs");
-    assert!(
-        out.status.success(),
-        "setup-peers.sh failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
+    ["/usr/bin/python3", "python3"]
+        .into_iter()
+        .find(|p| !p.starts_with('/') || std::path::Path::new(p).exists())
         .unwrap()
-        .lines()
-        .last()
-        .expect("setup-peers.sh prints the python path")
         .to_owned()
 }
 
@@ -303,9 +281,14 @@ async fn codes_computed_by_pyotp_from_the_qr_uri_are_accepted() {
     let r = c.post("/api/tokens", json!({"name": "Dan's phone"})).await;
     let uri = r.json()["otpauth_uri"].as_str().unwrap().to_owned();
     let id = r.json()["id"].as_i64().unwrap();
-    // pyotp parses the whole URI itself, name and all, then computes codes at given times.
-    let script = "import sys, pyotp\n\
-                  t = pyotp.parse_uri(sys.argv[1])\n\
+    // pyotp parses the URI itself, name and all, then computes codes at given times. Older
+    // pyotp releases (Debian's) refuse parameters outside Google's format, so the portal's
+    // extras (username=, expires=) are dropped first; everything that makes the code stays.
+    let script = "import sys, pyotp, urllib.parse as u\n\
+                  p = u.urlsplit(sys.argv[1])\n\
+                  std = ('secret', 'issuer', 'algorithm', 'digits', 'period', 'counter')\n\
+                  q = u.urlencode([kv for kv in u.parse_qsl(p.query) if kv[0] in std], quote_via=u.quote)\n\
+                  t = pyotp.parse_uri(u.urlunsplit(p._replace(query=q)))\n\
                   print(t.name)\n\
                   for s in sys.argv[2:]: print(t.at(int(s)))\n";
     let out = Command::new(pyotp_python())
