@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn every_binarizer_separates_a_dim_checkerboard() {
         let (w, h) = (96, 64);
-        let img = checker(w, h, 8, 60, 110);
+        let img = checker(w, h, 5, 60, 110);
         for bits in [
             block_adaptive(&img, w, h),
             local_mean(&img, w, h, 12),

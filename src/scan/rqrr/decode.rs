@@ -1228,7 +1228,7 @@ mod tests {
             let mut bits = bits_of(mode, 4);
             bits.extend(bits_of(0, nbits - 1));
 
-            let mut out = Vec::new();
+            let mut out = Payload::default();
             assert_eq!(
                 decode_payload(&meta, stream_of(&bits), &mut out),
                 Err(DeQRError::DataUnderflow),
@@ -1253,7 +1253,7 @@ mod tests {
         bits.extend(bits_of(4, 4));
         bits.extend(bits_of(0, 4));
 
-        let mut out = Vec::new();
+        let mut out = Payload::default();
         assert_eq!(
             decode_payload(&meta, stream_of(&bits), &mut out),
             Err(DeQRError::DataUnderflow),
@@ -1274,8 +1274,8 @@ mod tests {
         let mut bits = bits_of(4, 4);
         bits.extend(bits_of(0, 8));
 
-        let mut out = Vec::new();
+        let mut out = Payload::default();
         decode_payload(&meta, stream_of(&bits), &mut out).expect("a complete count indicator");
-        assert!(out.is_empty());
+        assert!(out.segments.iter().all(|s| s.data.is_empty()));
     }
 }
