@@ -49,7 +49,7 @@ fn frames() -> Vec<(&'static str, LumaFrame)> {
                 ),
             ),
         ),
-        ("blurred", frame(w, h, blur(&at(4.0, 5.0), w, h, 2))),
+        ("blurred", frame(w, h, blur(&at(4.0, 5.0), w, h, 1))),
     ];
     let mut noisy = at(4.0, 0.0);
     noise(&mut noisy, 40, 1);
