@@ -13,6 +13,9 @@ PACKAGES=(
   libclang-dev      # bindgen, for the V4L2 bindings under the camera crate (nokhwa, scan)
   libv4l-dev        # V4L2 headers for the same bindings (camera on Linux)
   xvfb              # the screen-capture test shows a QR code in a window on a virtual X server
+  fonts-dejavu-core # the app's text (Slint finds system fonts), also in docs/screenshots
+  libfontconfig1    # Slint's font lookup
+  libxkbcommon-x11-0  # the app window's keyboard handling on X11 (winit loads it at run time)
 )
 
 missing=()

@@ -185,12 +185,21 @@ impl From<PinError> for CliError {
     }
 }
 
-/// Runs a parsed command line and returns the process exit code. `None` as the command is
-/// handled by the caller (it opens the GUI).
+/// Runs a parsed command line and returns the process exit code. Without a command, the
+/// app's window opens ([`crate::ui::run`]).
 pub fn run(cli: Cli) -> ExitCode {
     let Some(command) = cli.command else {
-        eprintln!("pocketpass: the app's window is not part of this build yet; use the terminal commands (pocketpass --help)");
-        return ExitCode::from(exit::USAGE);
+        let Some(dir) = cli.data_dir.clone().or_else(vault::default_data_dir) else {
+            eprintln!("pocketpass: no data folder on this system; give one with --data-dir DIR");
+            return ExitCode::from(exit::USAGE);
+        };
+        return match crate::ui::run(crate::ui::Config::new(dir)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("pocketpass: cannot open the window ({e}); the terminal commands still work (pocketpass --help)");
+                ExitCode::FAILURE
+            }
+        };
     };
     if let Command::Scan(args) = &command {
         return scan::run(args);

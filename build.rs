@@ -1,0 +1,14 @@
+//! Compiles the Slint UI in `ui/` into Rust.
+//!
+//! - Debug info is kept so that the UI tests can find elements by their accessible labels.
+//! - The material style suits phones and reads well on desktops.
+//! - The translations in `ui/translations/<lang>/LC_MESSAGES/pocketpass.po` are bundled into
+//!   the binary; their message ids carry no context.
+fn main() {
+    let config = slint_build::CompilerConfiguration::new()
+        .with_style("material".into())
+        .with_debug_info(true)
+        .with_default_translation_context(slint_build::DefaultTranslationContext::None)
+        .with_bundled_translations(concat!(env!("CARGO_MANIFEST_DIR"), "/ui/translations"));
+    slint_build::compile_with_config("ui/app.slint", config).expect("the Slint UI compiles");
+}

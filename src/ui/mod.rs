@@ -1,0 +1,148 @@
+//! The app's window: adapters between the Slint UI in `ui/` and the domain modules.
+//!
+//! Rust talks to the UI only through the `export global` adapters of `ui/app.slint`
+//! (`Nav`, `InstallAdapter`, `PinAdapter`, `TokensAdapter`, `SettingsAdapter`, `Texts`). The
+//! adapters here turn domain values into display text and user actions into domain calls; the
+//! rules themselves (PIN strength, payload parsing, codes, the attempt limit) stay in [`otp`]
+//! and [`vault`]. Slow work runs on a worker thread ([`worker`]) that owns the unlocked vault,
+//! so key derivation and file I/O never block a frame; its replies come back through
+//! `upgrade_in_event_loop`.
+//!
+//! [`init`] builds the window without running it, so tests (with Slint's testing backend) and
+//! the screenshot command can drive the very same app; [`run`] shows it.
+//!
+//! [`otp`]: crate::otp
+//! [`vault`]: crate::vault
+
+mod controller;
+pub mod expiry;
+mod worker;
+
+// The generated code of ui/app.slint: AppWindow and the adapter globals.
+#[allow(missing_docs, clippy::all)]
+mod generated {
+    slint::include_modules!();
+}
+pub use generated::*;
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use slint::ComponentHandle;
+
+use crate::scan::{FrameSource, SourceError};
+use crate::vault::{Pin, Vault, VaultError};
+use controller::Controller;
+
+/// The current time in Unix seconds. Injected so tests choose the time the codes are for.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+/// Creates a new vault; [`Vault::create`] in the app. Tests pass
+/// [`Vault::create_insecure_for_tests`] so that choosing a PIN does not take seconds.
+pub type CreateVault = Arc<dyn Fn(&Path, &Pin) -> Result<Vault, VaultError> + Send + Sync>;
+/// Opens the camera as a frame source; tests pass recorded frames
+/// ([`crate::scan::PlaybackSource`]).
+pub type OpenCamera = Arc<dyn Fn() -> Result<Box<dyn FrameSource>, SourceError> + Send + Sync>;
+
+/// What the app needs from the outside world.
+#[derive(Clone)]
+pub struct Config {
+    /// Where the vault lives.
+    pub data_dir: PathBuf,
+    /// The time the codes are for.
+    pub clock: Clock,
+    /// How a new vault is made.
+    pub create_vault: CreateVault,
+    /// Where camera frames come from.
+    pub open_camera: OpenCamera,
+    /// Offer Scan screen and Open image (desktops).
+    pub desktop: bool,
+}
+
+impl Config {
+    /// The app's configuration: the system clock, real key derivation, the first camera.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Config {
+            data_dir,
+            clock: Arc::new(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0)
+            }),
+            create_vault: Arc::new(|dir, pin| Vault::create(dir, pin)),
+            open_camera: Arc::new(|| crate::scan::camera::open(None)),
+            desktop: cfg!(not(any(target_os = "android", target_os = "ios"))),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("desktop", &self.desktop)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The built app: the window and the adapters behind it.
+pub struct App {
+    window: AppWindow,
+    controller: Rc<Controller>,
+}
+
+impl App {
+    /// The window, for showing it or for tests to find elements in.
+    pub fn window(&self) -> &AppWindow {
+        &self.window
+    }
+
+    /// Handles the worker's replies until every job sent so far is answered, or `timeout`
+    /// passes; true when all were. In the app the event loop does this by itself; tests and
+    /// the screenshot command, which run no event loop, call it after each action.
+    pub fn wait_for_worker(&self, timeout: Duration) -> bool {
+        self.controller.wait_for_worker(timeout)
+    }
+
+    /// Recomputes the codes, countdowns and auto-lock for the clock's current time (the
+    /// once-a-second timer calls this too).
+    pub fn tick(&self) {
+        self.controller.tick();
+    }
+}
+
+/// Builds the window and its adapters and starts the worker, without showing anything.
+pub fn init(config: Config) -> Result<App, slint::PlatformError> {
+    let window = AppWindow::new()?;
+    let (job_tx, job_rx) = mpsc::channel();
+    let (reply_tx, reply_rx) = mpsc::channel();
+    let weak = window.as_weak();
+    let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+        // Fails only when no event loop runs (tests drain the replies themselves) or the
+        // window is gone; either way there is nobody to tell.
+        let _ = weak.upgrade_in_event_loop(|w| w.global::<Nav>().invoke_worker_done());
+    });
+    let outbox = worker::Outbox {
+        replies: reply_tx,
+        wake,
+    };
+    worker::spawn(
+        config.data_dir.clone(),
+        config.create_vault.clone(),
+        job_rx,
+        outbox.clone(),
+    )
+    .map_err(|e| slint::PlatformError::Other(format!("cannot start the worker thread: {e}")))?;
+    let controller = Controller::new(&window, config, job_tx, reply_rx, outbox);
+    controller::wire(&window, &controller);
+    controller.start();
+    Ok(App { window, controller })
+}
+
+/// Opens the window and runs until it is closed. `pocketpass` with no command calls this.
+pub fn run(config: Config) -> Result<(), slint::PlatformError> {
+    let app = init(config)?;
+    app.window.run()
+}

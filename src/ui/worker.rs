@@ -1,0 +1,273 @@
+//! The worker thread: it owns the unlocked vault, so key derivation and every file read or
+//! write happen off the UI thread. The UI sends [`Job`]s and gets [`Reply`]s back through a
+//! channel, followed by a wake-up call that runs on the UI thread (`upgrade_in_event_loop` in
+//! the app, a direct drain in tests).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+
+use slint::{Rgb8Pixel, SharedPixelBuffer};
+
+use crate::otp::{Account, Code};
+use crate::scan::{self, FrameSource, LumaFrame, Scanner, SourceError};
+use crate::vault::{self, ImportReport, Password, Pin, Vault, VaultError};
+
+use super::{CreateVault, OpenCamera};
+
+/// Work for the worker thread.
+pub(crate) enum Job {
+    /// Looks at the data directory: is there a vault, was it wiped, how many wrong PINs so far.
+    Probe,
+    /// Creates the vault under `pin` and installs `accounts` in it.
+    Create { pin: Pin, accounts: Vec<Account> },
+    /// Opens the vault with `pin`.
+    Unlock(Pin),
+    /// Installs more accounts in the open vault.
+    Add(Vec<Account>),
+    /// Renames account `index`.
+    Rename(usize, String),
+    /// Removes account `index`.
+    Remove(usize),
+    /// Shows (and so uses up) the next code of HOTP account `index`.
+    NextHotp(usize, u64),
+    /// Replaces the PIN.
+    ChangePin(Pin),
+    /// Writes an encrypted backup.
+    Export(PathBuf, Password),
+    /// Reads an encrypted backup into the vault.
+    Import(PathBuf, Password),
+    /// Decodes the QR codes of an image file.
+    ScanFile(PathBuf),
+    /// Decodes the QR codes on the screen.
+    ScanScreen,
+    /// Closes the vault (auto-lock, Lock button).
+    Lock,
+}
+
+/// What the worker tells the UI. Each job gets exactly one reply.
+pub(crate) enum Reply {
+    /// The result of [`Job::Probe`].
+    Probed {
+        exists: bool,
+        wiped: bool,
+        failed: u32,
+    },
+    /// The vault is open (created, unlocked, or changed): its accounts now.
+    Accounts(Result<Vec<Account>, VaultError>, Done),
+    /// An HOTP code was taken; the accounts with the advanced counter.
+    Hotp(usize, Result<(Code, Vec<Account>), VaultError>),
+    /// A backup was written with this many accounts.
+    Exported(Result<usize, VaultError>),
+    /// A backup was read in.
+    Imported(Result<(ImportReport, Vec<Account>), VaultError>),
+    /// The texts of the QR codes found in a file or on the screen.
+    Scanned(Result<Vec<String>, SourceError>),
+    /// The vault is closed.
+    Locked,
+    /// A camera frame to preview (not a job's reply).
+    Frame(SharedPixelBuffer<Rgb8Pixel>),
+    /// Codes the camera saw (not a job's reply; the camera goes on until stopped).
+    CameraCodes(Vec<String>),
+    /// The camera stopped: the reply to starting it, with the reason when it failed.
+    CameraEnded(Option<SourceError>),
+}
+
+/// Which action an [`Reply::Accounts`] answers, so the UI knows where to go next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Done {
+    Created,
+    Unlocked,
+    Added,
+    Renamed,
+    Removed,
+    PinChanged,
+}
+
+/// Sends replies and wakes the UI thread.
+#[derive(Clone)]
+pub(crate) struct Outbox {
+    pub(crate) replies: Sender<Reply>,
+    pub(crate) wake: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Outbox {
+    pub(crate) fn send(&self, reply: Reply) {
+        // The UI is gone when this fails; the worker simply stops being useful.
+        if self.replies.send(reply).is_ok() {
+            (self.wake)();
+        }
+    }
+}
+
+/// Starts the worker thread; it ends when the job sender is dropped.
+pub(crate) fn spawn(
+    dir: PathBuf,
+    create: CreateVault,
+    jobs: Receiver<Job>,
+    out: Outbox,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("pocketpass-worker".into())
+        .spawn(move || {
+            let mut vault: Option<Vault> = None;
+            for job in jobs {
+                let reply = run(&dir, &create, &mut vault, job);
+                out.send(reply);
+            }
+        })
+        .map(|_| ())
+}
+
+fn not_open(dir: &std::path::Path) -> VaultError {
+    vault::missing(dir)
+}
+
+fn run(dir: &std::path::Path, create: &CreateVault, open: &mut Option<Vault>, job: Job) -> Reply {
+    let accounts = |v: &Vault| v.accounts().to_vec();
+    match job {
+        Job::Probe => Reply::Probed {
+            exists: vault::exists(dir),
+            wiped: dir.join(vault::WIPED_FILE).exists(),
+            failed: Vault::failed_attempts(dir).unwrap_or(0),
+        },
+        Job::Create { pin, accounts: new } => {
+            let result = create(dir, &pin).and_then(|mut v| {
+                v.merge(new)?;
+                let list = accounts(&v);
+                *open = Some(v);
+                Ok(list)
+            });
+            Reply::Accounts(result, Done::Created)
+        }
+        Job::Unlock(pin) => {
+            // Close first: the open vault holds the directory lock.
+            *open = None;
+            let result = Vault::unlock(dir, &pin).map(|v| {
+                let list = accounts(&v);
+                *open = Some(v);
+                list
+            });
+            Reply::Accounts(result, Done::Unlocked)
+        }
+        Job::Add(new) => Reply::Accounts(
+            with(dir, open, |v| v.merge(new).map(|_| accounts(v))),
+            Done::Added,
+        ),
+        Job::Rename(index, name) => Reply::Accounts(
+            with(dir, open, |v| {
+                let query = full_name(v, index)?;
+                v.rename(&query, &name).map(|_| accounts(v))
+            }),
+            Done::Renamed,
+        ),
+        Job::Remove(index) => Reply::Accounts(
+            with(dir, open, |v| {
+                let query = full_name(v, index)?;
+                v.remove(&query).map(|_| accounts(v))
+            }),
+            Done::Removed,
+        ),
+        Job::NextHotp(index, now) => Reply::Hotp(
+            index,
+            with(dir, open, |v| v.code(index, now).map(|c| (c, accounts(v)))),
+        ),
+        Job::ChangePin(pin) => Reply::Accounts(
+            with(dir, open, |v| v.change_pin(&pin).map(|_| accounts(v))),
+            Done::PinChanged,
+        ),
+        Job::Export(file, password) => {
+            Reply::Exported(with(dir, open, |v| v.export(&file, &password)))
+        }
+        Job::Import(file, password) => Reply::Imported(with(dir, open, |v| {
+            v.import(&file, &password).map(|r| (r, accounts(v)))
+        })),
+        Job::ScanFile(path) => Reply::Scanned(scan::payloads(&scan::Source::File(path))),
+        Job::ScanScreen => Reply::Scanned(scan::payloads(&scan::Source::Screen)),
+        Job::Lock => {
+            *open = None;
+            Reply::Locked
+        }
+    }
+}
+
+/// Runs `f` on the open vault; an error when none is open.
+fn with<T>(
+    dir: &std::path::Path,
+    open: &mut Option<Vault>,
+    f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+) -> Result<T, VaultError> {
+    match open.as_mut() {
+        Some(v) => f(v),
+        None => Err(not_open(dir)),
+    }
+}
+
+/// The name that picks account `index` unambiguously in [`Vault::find`].
+fn full_name(v: &Vault, index: usize) -> Result<String, VaultError> {
+    v.accounts()
+        .get(index)
+        .map(|a| a.display_name())
+        .ok_or_else(|| VaultError::NoSuchAccount(index.to_string()))
+}
+
+/// Reads the camera until `stop` is set or the camera ends, previewing every frame and
+/// reporting every QR code it reads (the UI decides whether it is a key).
+pub(crate) fn spawn_camera(open: OpenCamera, stop: Arc<AtomicBool>, out: Outbox) {
+    let spawned = std::thread::Builder::new()
+        .name("pocketpass-camera".into())
+        .spawn({
+            let out = out.clone();
+            move || {
+                let ended = match open() {
+                    Ok(mut source) => read_camera(&mut *source, &stop, &out).err(),
+                    Err(e) => Some(e),
+                };
+                out.send(Reply::CameraEnded(ended));
+            }
+        });
+    if let Err(e) = spawned {
+        out.send(Reply::CameraEnded(Some(SourceError::Camera(e.to_string()))));
+    }
+}
+
+fn read_camera(
+    source: &mut dyn FrameSource,
+    stop: &AtomicBool,
+    out: &Outbox,
+) -> Result<(), SourceError> {
+    let mut scanner = Scanner::new();
+    let mut last: Vec<String> = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let Some(frame) = source.next_frame()? else {
+            return Ok(());
+        };
+        out.send(Reply::Frame(preview(&frame)));
+        let texts: Vec<String> = scanner
+            .scan(&frame)
+            .into_iter()
+            .filter_map(|c| c.text)
+            .collect();
+        // The same code stays in view for many frames; report it once.
+        if !texts.is_empty() && texts != last {
+            out.send(Reply::CameraCodes(texts.clone()));
+            last = texts;
+        }
+    }
+    Ok(())
+}
+
+/// A grey preview of `frame`, at most 480 pixels wide so that copying it stays cheap.
+pub(crate) fn preview(frame: &LumaFrame) -> SharedPixelBuffer<Rgb8Pixel> {
+    let step = frame.width().div_ceil(480).max(1);
+    let (w, h) = (frame.width() / step, frame.height() / step);
+    let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(w as u32, h as u32);
+    let data = frame.data();
+    for (i, px) in buffer.make_mut_slice().iter_mut().enumerate() {
+        let (x, y) = (i % w * step, i / w * step);
+        let v = data[y * frame.width() + x];
+        *px = Rgb8Pixel { r: v, g: v, b: v };
+    }
+    buffer
+}

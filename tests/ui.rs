@@ -1,0 +1,14 @@
+//! The app's screens, driven as a person would: by the accessible labels a screen reader
+//! announces, on Slint's headless testing backend, with real vault files in a temporary
+//! folder, recorded camera frames, and a clock the tests set.
+//!
+//! - `install`: first start, Scan barcode (camera, link, manual entry), Key found, Choose a
+//!   PIN, Key installed, the code screen.
+//! - `unlock`: later starts, Enter PIN with the tries left, the wipe, lock and auto-lock.
+//! - `tokens`: several tokens, rename, delete, expiry notices, HOTP.
+mod ui {
+    mod install;
+    mod support;
+    mod tokens;
+    mod unlock;
+}

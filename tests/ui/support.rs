@@ -1,0 +1,233 @@
+//! The test harness: an app on a temporary data folder with a settable clock.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use i_slint_backend_testing::{ElementHandle, ElementRoot};
+use pocketpass::otp::{parse_payload, Account, Payload};
+use pocketpass::scan::{FrameSource, LumaFrame, PlaybackSource};
+use pocketpass::ui::{App, Config, Nav, Screen};
+use pocketpass::vault::{Pin, Vault};
+use slint::ComponentHandle;
+use tempfile::TempDir;
+
+/// PBKDF2 iterations for test vaults: cheap, and only through the test-only constructor.
+pub const TEST_ITERATIONS: u32 = 1_000;
+
+/// The RFC 6238 test key ("12345678901234567890"), as the portal would send it, six digits.
+pub const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+/// The portal's activation QR for token `name`, with an expiry date.
+pub fn portal_link(name: &str, expires: &str) -> String {
+    format!(
+        "otpauth://totp/HPC%20Centre:{name}?secret={RFC_SECRET}&issuer=HPC%20Centre\
+         &algorithm=SHA1&digits=6&period=30&expires={expires}"
+    )
+}
+
+pub fn account(link: &str) -> Account {
+    match parse_payload(link).expect("a valid test link") {
+        Payload::Account(a) => a,
+        Payload::Migration(_) => panic!("not a single key"),
+    }
+}
+
+/// A camera frame (640×480, grey background) showing a QR code of `text`.
+pub fn qr_frame(text: &str) -> LumaFrame {
+    let code = qrcode::QrCode::new(text.as_bytes()).expect("fits in a QR code");
+    let modules = code.width();
+    let colors = code.to_colors();
+    let (w, h, scale) = (640usize, 480usize, 6usize);
+    let size = (modules + 8) * scale;
+    let (x0, y0) = ((w - size) / 2, (h - size) / 2);
+    let mut data = vec![150u8; w * h];
+    for y in 0..size {
+        for x in 0..size {
+            let (mx, my) = ((x / scale) as isize - 4, (y / scale) as isize - 4);
+            let dark = mx >= 0
+                && my >= 0
+                && (mx as usize) < modules
+                && (my as usize) < modules
+                && colors[my as usize * modules + mx as usize] == qrcode::Color::Dark;
+            data[(y0 + y) * w + x0 + x] = if dark { 20 } else { 235 };
+        }
+    }
+    LumaFrame::new(w, h, data).expect("sizes match")
+}
+
+/// A frame with nothing in it, as a camera shows before the code is in view.
+pub fn empty_frame() -> LumaFrame {
+    LumaFrame::new(640, 480, vec![128; 640 * 480]).expect("sizes match")
+}
+
+pub struct Harness {
+    pub app: App,
+    pub dir: TempDir,
+    clock: Arc<AtomicU64>,
+}
+
+impl Harness {
+    /// A new app on an empty data folder, at `now`, whose camera plays `frames`.
+    pub fn new(now: u64, frames: Vec<LumaFrame>) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        Self::on(dir, now, frames)
+    }
+
+    /// A new app on `dir` as it is (a later start when it holds a vault).
+    pub fn on(dir: TempDir, now: u64, frames: Vec<LumaFrame>) -> Self {
+        // Each test runs on its own thread, with its own testing backend, set up once.
+        thread_local!(static BACKEND: () = i_slint_backend_testing::init_no_event_loop());
+        BACKEND.with(|_| ());
+        let clock = Arc::new(AtomicU64::new(now));
+        let mut config = Config::new(dir.path().to_owned());
+        let c = clock.clone();
+        config.clock = Arc::new(move || c.load(Ordering::SeqCst));
+        config.create_vault = Arc::new(|dir: &Path, pin: &Pin| {
+            Vault::create_insecure_for_tests(dir, pin, TEST_ITERATIONS)
+        });
+        let frames = Arc::new(Mutex::new(Some(frames)));
+        config.open_camera = Arc::new(move || {
+            let frames = frames.lock().unwrap().take().unwrap_or_default();
+            Ok(Box::new(PlaybackSource::new(frames)) as Box<dyn FrameSource>)
+        });
+        let app = pocketpass::ui::init(config).expect("the window builds");
+        // Tall enough that no control is scrolled out of view (hidden controls are not found).
+        app.window()
+            .window()
+            .set_size(slint::LogicalSize::new(400.0, 3000.0));
+        let h = Harness { app, dir, clock };
+        h.settle();
+        h
+    }
+
+    /// A later start: a vault under `pin` holding `links`, then the app on it.
+    pub fn with_vault(now: u64, pin: &str, links: &[String]) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        {
+            let mut vault =
+                Vault::create_insecure_for_tests(dir.path(), &Pin::entered(pin), TEST_ITERATIONS)
+                    .expect("test vault");
+            for link in links {
+                vault.add(account(link)).expect("account added");
+            }
+        }
+        Self::on(dir, now, Vec::new())
+    }
+
+    /// Waits for the worker and lets Slint instantiate what changed.
+    pub fn settle(&self) {
+        assert!(
+            self.app.wait_for_worker(Duration::from_secs(60)),
+            "the worker did not answer"
+        );
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
+    }
+
+    pub fn set_time(&self, now: u64) {
+        self.clock.store(now, Ordering::SeqCst);
+    }
+
+    /// Lets `seconds` pass on the clock and on Slint's timers (the once-a-second tick).
+    pub fn wait(&self, seconds: u64) {
+        for _ in 0..seconds {
+            self.clock.fetch_add(1, Ordering::SeqCst);
+            i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+        }
+        self.settle();
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.app.window().global::<Nav>().get_screen()
+    }
+
+    /// Every element labelled `label` on the screen now.
+    pub fn all(&self, label: &str) -> Vec<ElementHandle> {
+        ElementHandle::find_by_accessible_label(self.app.window(), label).collect()
+    }
+
+    pub fn has(&self, label: &str) -> bool {
+        !self.all(label).is_empty()
+    }
+
+    /// The element labelled `label`; fails listing the screen when there is none.
+    pub fn find(&self, label: &str) -> ElementHandle {
+        self.all(label).into_iter().next().unwrap_or_else(|| {
+            panic!(
+                "no element labelled {label:?} on {:?}; labels: {:?}",
+                self.screen(),
+                self.labels()
+            )
+        })
+    }
+
+    /// Every accessible label on the screen now (for failure messages).
+    pub fn labels(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for e in self
+            .app
+            .window()
+            .root_element()
+            .query_descendants()
+            .match_predicate(|e| e.accessible_label().is_some_and(|l| !l.is_empty()))
+            .find_all()
+        {
+            let label = e.accessible_label().unwrap_or_default().to_string();
+            if !out.contains(&label) {
+                out.push(label);
+            }
+        }
+        out
+    }
+
+    /// Presses the control labelled `label` and waits for what it started.
+    pub fn press(&self, label: &str) {
+        self.find(label).invoke_accessible_default_action();
+        self.settle();
+    }
+
+    /// Types `text` into the field labelled `label` (replacing what it held).
+    pub fn type_into(&self, label: &str, text: &str) {
+        let field = self
+            .all(label)
+            .into_iter()
+            .find(|e| {
+                e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::TextInput)
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "no text field labelled {label:?}; labels: {:?}",
+                    self.labels()
+                )
+            });
+        field.set_accessible_value(text);
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
+    }
+
+    /// Every text shown (Text elements' strings), for texts that carry no label of their own.
+    pub fn all_texts(&self) -> Vec<String> {
+        ElementHandle::find_by_element_type_name(self.app.window(), "Text")
+            .filter_map(|t| t.accessible_value().or_else(|| t.accessible_label()))
+            .map(|l| l.to_string())
+            .collect()
+    }
+
+    /// The text of the notice (error or warning) strips on screen.
+    pub fn notices(&self) -> Vec<String> {
+        ElementHandle::find_by_element_type_name(self.app.window(), "Notice")
+            .filter_map(|n| n.accessible_label())
+            .map(|l| l.to_string())
+            .collect()
+    }
+}
+
+/// The label of the code element for `code` ("287 082" → "Code 2 8 7 0 8 2").
+pub fn code_label(code: &str) -> String {
+    let digits: Vec<String> = code
+        .chars()
+        .filter(char::is_ascii_digit)
+        .map(String::from)
+        .collect();
+    format!("Code {}", digits.join(" "))
+}
