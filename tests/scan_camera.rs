@@ -8,7 +8,7 @@ use pocketpass::scan::{self, FrameSource, SourceError};
 use std::time::Duration;
 
 mod scan_render;
-use scan_render::{blur, draw, noise, square, Modules};
+use scan_render::{blur, draw, noise, Modules};
 
 const KEY_URI: &str =
     "otpauth://totp/HPC%20Centre:alice?secret=JBSWY3DPEHPK3PXP&issuer=HPC%20Centre";
@@ -25,8 +25,7 @@ fn picture(w: usize, h: usize) -> Vec<u8> {
 fn yuyv(luma: &[u8]) -> Vec<u8> {
     luma.iter()
         .enumerate()
-        .map(|(i, &y)| [y, if i % 2 == 0 { 110 } else { 150 }])
-        .flatten()
+        .flat_map(|(i, &y)| [y, if i % 2 == 0 { 110 } else { 150 }])
         .collect()
 }
 
@@ -122,14 +121,14 @@ fn the_camera_worker_streams_until_a_code_shows_and_stops_when_dropped() {
     );
 }
 
+/// A camera's "next frame" function, as the worker calls it.
+type NextFrame = fn() -> Option<Result<Buffer, SourceError>>;
+
 #[test]
 fn a_camera_that_fails_to_open_or_ends_says_so() {
-    let err = CameraSource::spawn(
-        || -> Result<fn() -> Option<Result<Buffer, SourceError>>, _> {
-            Err(SourceError::PermissionDenied)
-        },
-    )
-    .unwrap_err();
+    let err =
+        CameraSource::spawn(|| -> Result<NextFrame, _> { Err(SourceError::PermissionDenied) })
+            .unwrap_err();
     assert!(matches!(err, SourceError::PermissionDenied));
     assert!(
         err.to_string().contains("open an image"),

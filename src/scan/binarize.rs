@@ -201,7 +201,7 @@ mod tests {
     fn checker(w: usize, h: usize, cell: usize, dark: u8, light: u8) -> Vec<u8> {
         (0..w * h)
             .map(|i| {
-                if ((i % w) / cell + (i / w) / cell) % 2 == 0 {
+                if ((i % w) / cell + (i / w) / cell).is_multiple_of(2) {
                     dark
                 } else {
                     light

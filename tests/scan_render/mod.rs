@@ -73,8 +73,9 @@ impl Homography {
             for row in 0..8 {
                 if row != col {
                     let f = m[row][col] / m[col][col];
-                    for k in col..9 {
-                        m[row][k] -= f * m[col][k];
+                    let pivot_row = m[col];
+                    for (cell, p) in m[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                        *cell -= f * p;
                     }
                 }
             }
