@@ -40,7 +40,7 @@ fn main() -> anyhow::Result<()> {
     app.window()
         .window()
         .set_rendering_notifier(move |state, _| {
-            if state != RenderingState::AfterRendering {
+            if !matches!(state, RenderingState::AfterRendering) {
                 return;
             }
             let Some(w) = weak.upgrade() else { return };

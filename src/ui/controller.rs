@@ -337,6 +337,7 @@ impl Controller {
         }
     }
 
+    #[allow(clippy::too_many_arguments)] // The form's fields, as the Slint callback gives them.
     fn manual_entry(
         &self,
         name: &str,

@@ -19,7 +19,7 @@ pub mod expiry;
 mod worker;
 
 // The generated code of ui/app.slint: AppWindow and the adapter globals.
-#[allow(missing_docs, clippy::all)]
+#[allow(missing_docs, clippy::all, clippy::todo)]
 mod generated {
     slint::include_modules!();
 }
@@ -71,7 +71,7 @@ impl Config {
                     .map(|d| d.as_secs())
                     .unwrap_or(0)
             }),
-            create_vault: Arc::new(|dir, pin| Vault::create(dir, pin)),
+            create_vault: Arc::new(Vault::create),
             open_camera: Arc::new(|| crate::scan::camera::open(None)),
             desktop: cfg!(not(any(target_os = "android", target_os = "ios"))),
         }

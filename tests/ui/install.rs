@@ -70,7 +70,7 @@ fn installing_a_key_from_the_portals_qr_shows_its_code() {
 #[test]
 fn the_code_rolls_over_with_the_clock_and_the_next_code_shows_in_the_last_seconds() {
     let link = portal_link("Pocket Pass 1", "2028-11-28");
-    let h = Harness::with_vault(RFC_T - 10, "482916", &[link.clone()]);
+    let h = Harness::with_vault(RFC_T - 10, "482916", std::slice::from_ref(&link));
     h.type_into("PIN", "482916");
     h.press("Unlock");
     assert_eq!(h.screen(), Screen::Token, "labels: {:?}", h.labels());

@@ -205,14 +205,6 @@ impl Harness {
         i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
     }
 
-    /// Every text shown (Text elements' strings), for texts that carry no label of their own.
-    pub fn all_texts(&self) -> Vec<String> {
-        ElementHandle::find_by_element_type_name(self.app.window(), "Text")
-            .filter_map(|t| t.accessible_value().or_else(|| t.accessible_label()))
-            .map(|l| l.to_string())
-            .collect()
-    }
-
     /// The text of the notice (error or warning) strips on screen.
     pub fn notices(&self) -> Vec<String> {
         ElementHandle::find_by_element_type_name(self.app.window(), "Notice")
