@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 use percent_encoding::percent_decode_str;
 use zeroize::Zeroizing;
 
-use super::{has_scheme, Account, Algorithm, Kind, OtpError, Secret};
+use super::{
+    has_scheme, reconcile_issuer, split_label, Account, Algorithm, Kind, OtpError, Secret,
+};
 
 /// One QR code's worth of a Google Authenticator export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,16 +215,8 @@ fn parse_otp_parameters(bytes: &[u8]) -> Result<Account, OtpError> {
         other => return Err(OtpError::UnknownType(format!("number {other}"))),
     };
     // Google puts "Issuer:name" in the name when it has both; split it as the URI parser does.
-    let (label_issuer, name) = match name.split_once(':') {
-        Some((prefix, rest)) => (Some(prefix.trim().to_owned()), rest.trim().to_owned()),
-        None => (None, name.trim().to_owned()),
-    };
-    let issuer = Some(issuer.trim().to_owned()).filter(|i| !i.is_empty());
-    let (issuer, label_issuer) = match (issuer, label_issuer.filter(|l| !l.is_empty())) {
-        (Some(i), Some(l)) if i != l => (Some(i), Some(l)),
-        (Some(i), _) => (Some(i), None),
-        (None, l) => (l, None),
-    };
+    let (label_issuer, name) = split_label(&name);
+    let (issuer, label_issuer) = reconcile_issuer(Some(issuer), label_issuer);
     let account = Account {
         name,
         issuer,

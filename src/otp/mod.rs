@@ -42,3 +42,25 @@ pub(crate) fn has_scheme(text: &str, scheme: &str) -> bool {
     text.len() >= scheme.len()
         && text.as_bytes()[..scheme.len()].eq_ignore_ascii_case(scheme.as_bytes())
 }
+
+/// Splits a label "Issuer:account" at its first colon; the account keeps any later colons.
+pub(crate) fn split_label(label: &str) -> (Option<String>, String) {
+    match label.split_once(':') {
+        Some((issuer, name)) => (Some(issuer.trim().to_owned()), name.trim().to_owned()),
+        None => (None, label.trim().to_owned()),
+    }
+}
+
+/// Decides the issuer from the `issuer=` parameter and the label's prefix: the parameter wins,
+/// and a prefix that disagrees with it is kept as the second value so nothing sent is lost.
+pub(crate) fn reconcile_issuer(
+    param: Option<String>,
+    prefix: Option<String>,
+) -> (Option<String>, Option<String>) {
+    let param = param.map(|i| i.trim().to_owned()).filter(|i| !i.is_empty());
+    match (param, prefix.filter(|p| !p.is_empty())) {
+        (Some(param), Some(prefix)) if param != prefix => (Some(param), Some(prefix)),
+        (Some(param), _) => (Some(param), None),
+        (None, prefix) => (prefix, None),
+    }
+}

@@ -3,7 +3,9 @@
 use percent_encoding::percent_decode_str;
 use zeroize::Zeroizing;
 
-use super::{has_scheme, Account, Algorithm, Kind, OtpError, Secret};
+use super::{
+    has_scheme, reconcile_issuer, split_label, Account, Algorithm, Kind, OtpError, Secret,
+};
 
 /// Parses one `otpauth://totp/...` or `otpauth://hotp/...` URI into a validated account.
 ///
@@ -28,10 +30,7 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
     }
 
     let label = decode_component(label)?;
-    let (label_issuer, name) = match label.split_once(':') {
-        Some((issuer, name)) => (Some(issuer.trim().to_owned()), name.trim().to_owned()),
-        None => (None, label.trim().to_owned()),
-    };
+    let (label_issuer, name) = split_label(&label);
 
     let mut secret: Option<Zeroizing<String>> = None;
     let mut issuer: Option<String> = None;
@@ -99,14 +98,7 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
         Kind::Hotp { counter }
     };
 
-    let issuer = issuer
-        .map(|i| i.trim().to_owned())
-        .filter(|i| !i.is_empty());
-    let (issuer, label_issuer) = match (issuer, label_issuer.filter(|l| !l.is_empty())) {
-        (Some(param), Some(prefix)) if param != prefix => (Some(param), Some(prefix)),
-        (Some(param), _) => (Some(param), None),
-        (None, prefix) => (prefix, None),
-    };
+    let (issuer, label_issuer) = reconcile_issuer(issuer, label_issuer);
 
     let account = Account {
         name,
