@@ -1,5 +1,8 @@
 //! One-time codes: RFC vectors, the table of URIs real portals emit, Google Authenticator exports.
 
+mod common;
+
+use common::{RFC4226_VECTORS, RFC6238_VECTORS};
 use pocketpass::otp::{
     parse_payload, parse_uri, Account, Algorithm, Kind, MigrationBatch, OtpError, Payload, Secret,
 };
@@ -25,23 +28,6 @@ fn rfc_account(algorithm: Algorithm, digits: u8, kind: Kind) -> Account {
         extra: vec![],
     }
 }
-
-/// RFC 6238 Appendix B (<https://www.rfc-editor.org/rfc/rfc6238#appendix-B>): every row, compared
-/// as strings so leading zeros count.
-pub const RFC6238_VECTORS: &[(u64, &str, &str, &str)] = &[
-    (59, "94287082", "46119246", "90693936"),
-    (1111111109, "07081804", "68084774", "25091201"),
-    (1111111111, "14050471", "67062674", "99943326"),
-    (1234567890, "89005924", "91819424", "93441116"),
-    (2000000000, "69279037", "90698825", "38618901"),
-    (20000000000, "65353130", "77737706", "47863826"),
-];
-
-/// RFC 4226 Appendix D (<https://www.rfc-editor.org/rfc/rfc4226#appendix-D>): counters 0 to 9.
-pub const RFC4226_VECTORS: &[&str] = &[
-    "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871",
-    "520489",
-];
 
 #[test]
 fn rfc6238_appendix_b_vectors() {

@@ -2,6 +2,8 @@
 //! backups. Vaults here use the explicit test-only constructor with few PBKDF2 iterations;
 //! one test checks that real vaults use the real count.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,20 +39,6 @@ fn new_vault(dir: &Path) -> Vault {
 
 fn vault_bytes(dir: &Path) -> Vec<u8> {
     fs::read(dir.join(VAULT_FILE)).unwrap()
-}
-
-/// Every file under `dir`, read whole.
-fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for entry in fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(all_files(&path));
-        } else {
-            out.push((path.clone(), fs::read(&path).unwrap()));
-        }
-    }
-    out
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -89,7 +77,7 @@ fn accounts_survive_a_restart_and_no_secret_is_on_disk() {
     let vault = Vault::unlock(dir.path(), &pin()).unwrap();
     assert_eq!(vault.accounts(), &[account("alice")]);
     assert_eq!(vault.accounts()[0].extra("expires"), Some("2028-11-28"));
-    for (path, bytes) in all_files(dir.path()) {
+    for (path, bytes) in common::files_under(dir.path()) {
         for needle in [SECRET_RAW, SECRET_B32.as_bytes(), PIN.as_bytes(), b"alice"] {
             assert!(
                 !contains(&bytes, needle),
@@ -141,7 +129,7 @@ fn ten_wrong_pins_wipe_the_keys_and_each_failure_says_how_many_tries_remain() {
         Vault::unlock(dir.path(), &pin()),
         Err(VaultError::Wiped(_))
     ));
-    for (path, bytes) in all_files(dir.path()) {
+    for (path, bytes) in common::files_under(dir.path()) {
         assert!(
             !bytes.starts_with(format::MAGIC),
             "{} is a copy of the vault",
