@@ -44,6 +44,8 @@ struct State {
     batch: Option<MigrationBatch>,
     /// The vault position of the token the code screen shows.
     current: usize,
+    /// Where the token being moved goes: the code screen follows it there.
+    moved_to: usize,
     /// The list's search text.
     query: String,
     /// HOTP codes shown, by vault position (they are used up once shown).
@@ -584,7 +586,7 @@ impl Controller {
                         self.go(Screen::Found);
                     }
                     Done::PinChanged => self.settings_message(message, true),
-                    Done::Renamed | Done::Removed => {
+                    Done::Renamed | Done::Removed | Done::Moved => {
                         self.toast(message);
                         self.show_codes();
                     }
@@ -596,7 +598,7 @@ impl Controller {
         {
             let mut s = self.state.borrow_mut();
             let added = accounts.len().saturating_sub(s.accounts.len());
-            if matches!(done, Done::Removed) {
+            if matches!(done, Done::Removed | Done::Moved) {
                 s.hotp_shown.clear();
             }
             s.accounts = accounts;
@@ -606,6 +608,9 @@ impl Controller {
             if matches!(done, Done::Created | Done::Added) {
                 s.current = s.accounts.len().saturating_sub(added.max(1));
                 s.found.clear();
+            }
+            if let Done::Moved = done {
+                s.current = s.moved_to;
             }
             if s.current >= s.accounts.len() {
                 s.current = 0;
@@ -620,6 +625,7 @@ impl Controller {
                 self.toast(texts.invoke_renamed());
                 self.go(Screen::Token);
             }
+            Done::Moved => self.go(Screen::Token),
             Done::Removed => {
                 self.toast(texts.invoke_deleted());
                 if self.state.borrow().accounts.is_empty() {
@@ -645,16 +651,17 @@ impl Controller {
     // Codes.
 
     /// Recomputes every shown code and countdown for the clock's time, and locks the app
-    /// when it was left alone for longer than the auto-lock setting.
+    /// when it was left alone for longer than the auto-lock setting or its window is minimised.
     pub(crate) fn tick(&self) {
         let now = self.now();
         let ui = self.ui();
         {
             let s = self.state.borrow();
-            if s.unlocked
-                && s.auto_lock_minutes > 0
-                && now.saturating_sub(s.last_activity) >= s.auto_lock_minutes * 60
-            {
+            let idle = s.auto_lock_minutes > 0
+                && now.saturating_sub(s.last_activity) >= s.auto_lock_minutes * 60;
+            // A minimised window (or an app sent to the background) locks at the next tick:
+            // codes must not wait behind the taskbar for whoever opens the window next.
+            if s.unlocked && (idle || ui.window().is_minimized()) {
                 drop(s);
                 self.lock();
                 return;
@@ -803,6 +810,12 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
             if !name.is_empty() {
                 c.send(Job::Rename(i, name));
             }
+        }
+    }));
+    tokens.on_move(with!(|c, index, to| {
+        if let (Ok(i), Ok(to)) = (usize::try_from(index), usize::try_from(to)) {
+            c.state.borrow_mut().moved_to = to;
+            c.send(Job::Move(i, to));
         }
     }));
     tokens.on_remove(with!(|c, index| {
