@@ -49,18 +49,22 @@ fn po_ids(po: &str) -> BTreeSet<String> {
         if let Some(text) = line.strip_prefix("msgid ") {
             finish(&mut id, &mut translated);
             field = "id";
-            id = literal(text.trim_start_matches('"')).map(|l| l.0).unwrap_or_default();
+            id = literal(text.trim_start_matches('"'))
+                .map(|l| l.0)
+                .unwrap_or_default();
         } else if let Some(text) = line
             .strip_prefix("msgstr ")
             .or_else(|| line.strip_prefix("msgstr[0] "))
         {
             field = "str";
-            let value = literal(text.trim_start_matches('"')).map(|l| l.0).unwrap_or_default();
+            let value = literal(text.trim_start_matches('"'))
+                .map(|l| l.0)
+                .unwrap_or_default();
             translated |= !value.is_empty();
         } else if line.starts_with("msgid_plural") || line.starts_with("msgstr[") {
             field = "";
-        } else if line.starts_with('"') {
-            let value = literal(&line[1..]).map(|l| l.0).unwrap_or_default();
+        } else if let Some(text) = line.strip_prefix('"') {
+            let value = literal(text).map(|l| l.0).unwrap_or_default();
             match field {
                 "id" => id.push_str(&value),
                 "str" => translated |= !value.is_empty(),
@@ -93,9 +97,15 @@ fn every_ui_text_has_a_swedish_translation() {
     slint_files(&root.join("ui"), &mut files);
     let mut ids = BTreeSet::new();
     for file in &files {
-        ids.extend(tr_ids(&fs::read_to_string(file).expect("readable .slint file")));
+        ids.extend(tr_ids(
+            &fs::read_to_string(file).expect("readable .slint file"),
+        ));
     }
-    assert!(ids.len() > 50, "found only {} texts: the parser broke", ids.len());
+    assert!(
+        ids.len() > 50,
+        "found only {} texts: the parser broke",
+        ids.len()
+    );
     let missing: Vec<&String> = ids.iter().filter(|id| !swedish.contains(*id)).collect();
     assert!(
         missing.is_empty(),

@@ -103,7 +103,11 @@ fn tokens_keep_the_order_the_user_gives_them_across_a_restart() {
     let before = vault_bytes(dir.path());
     let err = vault.move_account(3, 0).unwrap_err();
     assert!(matches!(err, VaultError::NoSuchAccount(_)), "{err:?}");
-    assert_eq!(vault_bytes(dir.path()), before, "a refused move writes nothing");
+    assert_eq!(
+        vault_bytes(dir.path()),
+        before,
+        "a refused move writes nothing"
+    );
 }
 
 #[test]

@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use slint::{ComponentHandle, Image, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
-use super::expiry::{self, Expiry};
 use super::worker::{self, Done, Job, Outbox, Reply};
 use super::{
     AppWindow, Config, InstallAdapter, Nav, PinAdapter, Screen, SettingsAdapter, Texts, TokenView,
     TokensAdapter,
 };
+use crate::otp::expiry::{self, Expiry};
 use crate::otp::{self, Account, Kind, MigrationBatch, OtpError, Payload};
 use crate::vault::{self, Password, Pin, PinError, VaultError};
 

@@ -15,7 +15,6 @@
 //! [`vault`]: crate::vault
 
 mod controller;
-pub mod expiry;
 mod worker;
 
 // The generated code of ui/app.slint: AppWindow and the adapter globals.

@@ -173,7 +173,9 @@ fn run(dir: &std::path::Path, create: &CreateVault, open: &mut Option<Vault>, jo
             Done::Removed,
         ),
         Job::Move(index, to) => Reply::Accounts(
-            with(dir, open, |v| v.move_account(index, to).map(|_| accounts(v))),
+            with(dir, open, |v| {
+                v.move_account(index, to).map(|_| accounts(v))
+            }),
             Done::Moved,
         ),
         Job::NextHotp(index, now) => Reply::Hotp(

@@ -153,7 +153,9 @@ fn tokens_are_reordered_from_their_code_screen_and_the_vault_keeps_the_order() {
     assert!(h.has("Token cluster"), "the code screen follows the token");
     h.press("Move up in the list");
     assert!(
-        !h.find("Move up in the list").accessible_enabled().unwrap_or(true),
+        !h.find("Move up in the list")
+            .accessible_enabled()
+            .unwrap_or(true),
         "the first token cannot move further up"
     );
     h.press("Move down in the list");
