@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use slint::{ComponentHandle, Image, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
+use super::messages;
 use super::worker::{self, Done, Job, Outbox, Reply};
 use super::{
     AppWindow, Config, InstallAdapter, Nav, PinAdapter, Screen, SettingsAdapter, Texts, TokenView,
@@ -273,7 +274,7 @@ impl Controller {
                     let mut state = self.state.borrow_mut();
                     let batch = state.batch.get_or_insert_with(MigrationBatch::new);
                     if let Err(e) = batch.add(part) {
-                        error = Some(e.to_string());
+                        error = Some(messages::otp(&ui.global::<Texts>(), &e).to_string());
                         continue;
                     }
                     match batch.accounts() {
@@ -295,7 +296,7 @@ impl Controller {
                         }
                     }
                 }
-                Err(e) => error = Some(e.to_string()),
+                Err(e) => error = Some(messages::otp(&ui.global::<Texts>(), &e).to_string()),
             }
         }
         install.set_error(error.unwrap_or_default().into());
@@ -354,10 +355,17 @@ impl Controller {
         match otp::parse_payload(&uri) {
             Ok(Payload::Account(account)) => self.found(vec![account]),
             Ok(Payload::Migration(_)) => {}
-            Err(e) => self
-                .ui()
-                .global::<InstallAdapter>()
-                .set_error(manual_error(e).into()),
+            Err(e) => {
+                let ui = self.ui();
+                let texts = ui.global::<Texts>();
+                let message = match e {
+                    // An empty secret, in the user's words rather than a link's missing
+                    // `secret=` parameter they never saw.
+                    OtpError::MissingSecret => texts.invoke_secret_missing(),
+                    e => messages::otp(&texts, &e),
+                };
+                ui.global::<InstallAdapter>().set_error(message);
+            }
         }
     }
 
@@ -404,7 +412,9 @@ impl Controller {
             }
         });
         match checked {
-            Err(e) => ui.global::<PinAdapter>().set_error(pin_error(&texts, &e)),
+            Err(e) => ui
+                .global::<PinAdapter>()
+                .set_error(messages::pin(&texts, &e)),
             Ok(pin) => {
                 let accounts = std::mem::take(&mut self.state.borrow_mut().found);
                 ui.global::<PinAdapter>().set_error("".into());
@@ -486,7 +496,7 @@ impl Controller {
                         s.accounts = accounts;
                         s.hotp_shown.insert(index, code.grouped());
                     }
-                    Err(e) => self.toast(e.to_string().into()),
+                    Err(e) => self.toast(messages::vault(&texts, &e)),
                 }
                 self.tick();
             }
@@ -494,7 +504,7 @@ impl Controller {
                 self.done();
                 match result {
                     Ok(n) => self.settings_message(texts.invoke_exported(n as i32), false),
-                    Err(e) => self.settings_message(e.to_string().into(), true),
+                    Err(e) => self.settings_message(messages::vault(&texts, &e), true),
                 }
             }
             Reply::Imported(result) => {
@@ -508,7 +518,7 @@ impl Controller {
                             false,
                         );
                     }
-                    Err(e) => self.settings_message(e.to_string().into(), true),
+                    Err(e) => self.settings_message(messages::vault(&texts, &e), true),
                 }
             }
             Reply::Scanned(result) => {
@@ -519,7 +529,7 @@ impl Controller {
                     Ok(payloads) => {
                         self.take_payloads(&payloads);
                     }
-                    Err(e) => install.set_error(e.to_string().into()),
+                    Err(e) => install.set_error(messages::source(&texts, &e)),
                 }
             }
             Reply::Locked => self.done(),
@@ -541,7 +551,7 @@ impl Controller {
                 install.set_camera_on(false);
                 if was_running {
                     install.set_status(match error {
-                        Some(e) => e.to_string().into(),
+                        Some(e) => messages::source(&texts, &e),
                         None => texts.invoke_camera_ended(),
                     });
                 }
@@ -571,7 +581,7 @@ impl Controller {
                 return;
             }
             Err(e) => {
-                let message: SharedString = e.to_string().into();
+                let message = messages::vault(&texts, &e);
                 match done {
                     Done::Created => {
                         ui.global::<PinAdapter>().set_error(message);
@@ -859,7 +869,7 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
                 c.working(texts.invoke_protecting());
                 c.send(Job::ChangePin(pin));
             }
-            Err(e) => c.settings_message(pin_error(&texts, &e), true),
+            Err(e) => c.settings_message(messages::pin(&texts, &e), true),
         }
     }));
     settings.on_auto_lock_changed(with!(|c, index| {
@@ -877,7 +887,10 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
                 c.working(saving);
                 c.send(Job::Export(PathBuf::from(file.trim()), password));
             }
-            Err(e) => c.settings_message(e.to_string().into(), true),
+            Err(e) => {
+                let ui = c.ui();
+                c.settings_message(messages::vault(&ui.global::<Texts>(), &e), true)
+            }
         }
     }));
     settings.on_import_backup(with!(|c, file, password| {
@@ -891,16 +904,6 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
 }
 
 /// The PIN rule that was broken, in the user's language.
-fn pin_error(texts: &Texts<'_>, e: &PinError) -> SharedString {
-    match e {
-        PinError::NotDigits => texts.invoke_pin_not_digits(),
-        PinError::TooShort => texts.invoke_pin_too_short(vault::MIN_PIN_DIGITS as i32),
-        PinError::TooLong => texts.invoke_pin_too_long(vault::MAX_PIN_DIGITS as i32),
-        PinError::TooCommon => texts.invoke_pin_too_common(),
-        PinError::Mismatch => texts.invoke_pin_mismatch(),
-    }
-}
-
 /// Builds the `otpauth://` link the manual-entry form describes, so that it goes through the
 /// very same parsing and validation as a scanned key.
 fn manual_uri(
@@ -933,15 +936,6 @@ fn manual_uri(
         uri.push_str(&format!("&period={}", enc(period)));
     }
     uri
-}
-
-/// A manual-entry mistake in the user's words (an empty secret, rather than a missing
-/// `secret=` parameter of a link they never saw).
-fn manual_error(e: OtpError) -> String {
-    match e {
-        OtpError::MissingSecret => "type the secret key the portal shows".to_owned(),
-        e => e.to_string(),
-    }
 }
 
 fn matches_query(account: &Account, query: &str) -> bool {
