@@ -192,7 +192,8 @@ fn an_open_image_that_cannot_be_read_says_why() {
 
 #[test]
 fn a_missing_or_refused_camera_is_explained_and_the_other_ways_stay_offered() {
-    let cases: [(fn() -> SourceError, &str); 2] = [
+    type MakeError = fn() -> SourceError;
+    let cases: [(MakeError, &str); 2] = [
         (|| SourceError::NoCamera, "No camera was found"),
         (
             || SourceError::PermissionDenied,
