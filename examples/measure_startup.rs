@@ -10,10 +10,10 @@ use std::cell::Cell;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use pocketpass::ui::{Config, Nav, PinAdapter, Screen};
-use slint::{ComponentHandle, RenderingState};
+use slint::ComponentHandle;
 
 fn main() -> anyhow::Result<()> {
     let start = Instant::now();
@@ -32,49 +32,52 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let dir = dir.ok_or_else(|| anyhow::anyhow!("give --data-dir DIR"))?;
-    let app = Rc::new(pocketpass::ui::init(Config::new(dir))?);
-    let first_frame = Rc::new(Cell::new(None::<f64>));
-    let unlock_started = Rc::new(Cell::new(None::<Instant>));
+    let app = pocketpass::ui::init(Config::new(dir))?;
+    // Slint's software renderer has no rendering notifier, so the first frame is taken as the
+    // first turn of the event loop that runs timers: winit creates the window, and delivers
+    // its first redraw (which the software renderer draws and presents), before that turn
+    // ends. The same holds for the code screen after Unlock.
     let weak = app.window().as_weak();
-    let (ff, us) = (first_frame.clone(), unlock_started.clone());
-    app.window()
-        .window()
-        .set_rendering_notifier(move |state, _| {
-            if !matches!(state, RenderingState::AfterRendering) {
-                return;
-            }
-            let Some(w) = weak.upgrade() else { return };
-            let screen = w.global::<Nav>().get_screen();
-            if ff.get().is_none() {
-                ff.set(Some(start.elapsed().as_secs_f64() * 1000.0));
-            }
-            match (screen, &pin, us.get()) {
-                (Screen::Unlock, Some(pin), None) => {
-                    us.set(Some(Instant::now()));
-                    // Not from inside the renderer's callback: on the next turn of the loop.
-                    let (w, pin) = (w.as_weak(), pin.clone());
-                    slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-                        if let Some(w) = w.upgrade() {
-                            w.global::<PinAdapter>().invoke_unlock(pin.into());
-                        }
-                    });
-                }
-                (Screen::Token | Screen::Tokens, _, Some(t)) => {
-                    println!(
-                        "{{\"first_frame_ms\": {:.1}, \"unlock_to_code_ms\": {:.1}}}",
-                        ff.get().unwrap_or(0.0),
+    let first = slint::Timer::default();
+    let poll = Rc::new(slint::Timer::default());
+    let poll2 = poll.clone();
+    first.start(slint::TimerMode::SingleShot, Duration::ZERO, move || {
+        let first_frame_ms = start.elapsed().as_secs_f64() * 1000.0;
+        let Some(w) = weak.upgrade() else { return };
+        let Some(pin) = pin.clone() else {
+            println!("{{\"first_frame_ms\": {first_frame_ms:.1}}}");
+            let _ = slint::quit_event_loop();
+            return;
+        };
+        // The probe of the data folder runs on the worker: wait for the Enter PIN screen.
+        let unlock_started = Rc::new(Cell::new(None::<Instant>));
+        let weak = w.as_weak();
+        poll2.start(
+            slint::TimerMode::Repeated,
+            Duration::from_millis(1),
+            move || {
+                let Some(w) = weak.upgrade() else { return };
+                match (w.global::<Nav>().get_screen(), unlock_started.get()) {
+                    (Screen::Unlock, None) => {
+                        unlock_started.set(Some(Instant::now()));
+                        w.global::<PinAdapter>().invoke_unlock(pin.clone().into());
+                    }
+                    (Screen::Token | Screen::Tokens, Some(t)) => {
+                        println!(
+                        "{{\"first_frame_ms\": {first_frame_ms:.1}, \"unlock_to_code_ms\": {:.1}}}",
                         t.elapsed().as_secs_f64() * 1000.0
                     );
-                    let _ = slint::quit_event_loop();
+                        let _ = slint::quit_event_loop();
+                    }
+                    (Screen::Welcome | Screen::Wiped, _) => {
+                        eprintln!("no vault to unlock in this folder");
+                        let _ = slint::quit_event_loop();
+                    }
+                    _ => {}
                 }
-                (Screen::Welcome | Screen::Unlock | Screen::Wiped, None, _) => {
-                    println!("{{\"first_frame_ms\": {:.1}}}", ff.get().unwrap_or(0.0));
-                    let _ = slint::quit_event_loop();
-                }
-                _ => {}
-            }
-        })
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            },
+        );
+    });
     app.window().run()?;
     Ok(())
 }
