@@ -16,6 +16,8 @@ PACKAGES=(
   fonts-dejavu-core # the app's text (Slint finds system fonts), also in docs/screenshots
   libfontconfig1    # Slint's font lookup
   libxkbcommon-x11-0  # the app window's keyboard handling on X11 (winit loads it at run time)
+  chromium          # the end-to-end test's real browser (headless), portal/tests/e2e/main.rs
+  chromium-driver   # its WebDriver server, /usr/bin/chromedriver, which the test drives
 )
 
 missing=()

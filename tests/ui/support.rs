@@ -1,5 +1,10 @@
 //! The test harness: an app on a temporary data folder with a settable clock.
+//!
+//! Shared with the end-to-end test (`portal/tests/e2e/main.rs`), which also draws the screens;
+//! each test binary uses a part of it.
+#![allow(dead_code)]
 
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -62,10 +67,42 @@ pub fn empty_frame() -> LumaFrame {
     LumaFrame::new(640, 480, vec![128; 640 * 480]).expect("sizes match")
 }
 
+/// The frames the next camera opened will play.
+type Camera = Arc<Mutex<Option<Vec<LumaFrame>>>>;
+
+/// How the testing backend shows windows: a mock renderer (fixed font metrics, nothing drawn,
+/// the cheapest), or Slint's software renderer, so screens can be saved as pictures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Mock,
+    Drawn,
+}
+
+/// Sets up the testing backend of this thread once; every app on a thread uses the same.
+fn init_backend(backend: Backend) {
+    thread_local!(static BACKEND: Cell<Option<Backend>> = const { Cell::new(None) });
+    BACKEND.with(|b| match b.get() {
+        Some(set) => assert_eq!(set, backend, "one testing backend per test thread"),
+        None => {
+            let renderer_name = (backend == Backend::Drawn).then(|| "software".into());
+            slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
+                i_slint_backend_testing::TestingBackendOptions {
+                    mock_time: true,
+                    threading: false,
+                    renderer_name,
+                },
+            )))
+            .expect("no other Slint platform on this thread");
+            b.set(Some(backend));
+        }
+    });
+}
+
 pub struct Harness {
     pub app: App,
     pub dir: TempDir,
     clock: Arc<AtomicU64>,
+    camera: Camera,
 }
 
 impl Harness {
@@ -77,24 +114,34 @@ impl Harness {
 
     /// A new app on `dir` as it is (a later start when it holds a vault).
     pub fn on(dir: TempDir, now: u64, frames: Vec<LumaFrame>) -> Self {
-        let frames = Arc::new(Mutex::new(Some(frames)));
-        let camera: OpenCamera = Arc::new(move || {
-            let frames = frames.lock().unwrap().take().unwrap_or_default();
-            Ok(Box::new(PlaybackSource::new(frames)) as Box<dyn FrameSource>)
-        });
-        Self::with_camera(dir, now, camera)
+        Self::start(dir, now, frames, Backend::Mock, None)
+    }
+
+    /// A new app on an empty data folder, at `now`, drawn by the software renderer so that
+    /// [`Harness::save_screen`] works; its camera plays what [`Harness::show_camera`] gives.
+    pub fn drawn(now: u64) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        Self::start(dir, now, Vec::new(), Backend::Drawn, None)
     }
 
     /// A new app on an empty data folder whose camera cannot be opened, failing with `error`.
     pub fn camera_fails(now: u64, error: fn() -> SourceError) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
-        Self::with_camera(dir, now, Arc::new(move || Err(error())))
+        let camera: OpenCamera = Arc::new(move || Err(error()));
+        Self::start(dir, now, Vec::new(), Backend::Mock, Some(camera))
     }
 
-    fn with_camera(dir: TempDir, now: u64, camera: OpenCamera) -> Self {
+    /// The app on `dir`; its camera plays `frames` (and what [`Harness::show_camera`] gives
+    /// later) unless `open_camera` replaces it.
+    fn start(
+        dir: TempDir,
+        now: u64,
+        frames: Vec<LumaFrame>,
+        backend: Backend,
+        open_camera: Option<OpenCamera>,
+    ) -> Self {
         // Each test runs on its own thread, with its own testing backend, set up once.
-        thread_local!(static BACKEND: () = i_slint_backend_testing::init_no_event_loop());
-        BACKEND.with(|_| ());
+        init_backend(backend);
         let clock = Arc::new(AtomicU64::new(now));
         let mut config = Config::new(dir.path().to_owned());
         let c = clock.clone();
@@ -102,13 +149,25 @@ impl Harness {
         config.create_vault = Arc::new(|dir: &Path, pin: &Pin| {
             Vault::create_insecure_for_tests(dir, pin, TEST_ITERATIONS)
         });
-        config.open_camera = camera;
+        let camera: Camera = Arc::new(Mutex::new(Some(frames)));
+        let frames = camera.clone();
+        config.open_camera = open_camera.unwrap_or_else(|| {
+            Arc::new(move || {
+                let frames = frames.lock().unwrap().take().unwrap_or_default();
+                Ok(Box::new(PlaybackSource::new(frames)) as Box<dyn FrameSource>)
+            })
+        });
         let app = pocketpass::ui::init(config).expect("the window builds");
         // Tall enough that no control is scrolled out of view (hidden controls are not found).
         app.window()
             .window()
             .set_size(slint::LogicalSize::new(400.0, 3000.0));
-        let h = Harness { app, dir, clock };
+        let h = Harness {
+            app,
+            dir,
+            clock,
+            camera,
+        };
         h.settle();
         h
     }
@@ -138,6 +197,47 @@ impl Harness {
 
     pub fn set_time(&self, now: u64) {
         self.clock.store(now, Ordering::SeqCst);
+    }
+
+    /// What the camera will show the next time the app opens it.
+    pub fn show_camera(&self, frames: Vec<LumaFrame>) {
+        *self.camera.lock().unwrap() = Some(frames);
+    }
+
+    /// The code on the screen now, digits only ("287 082" → "287082"), read from the code
+    /// element's accessible label; fails listing the screen when none is shown.
+    pub fn shown_code(&self) -> String {
+        self.labels()
+            .iter()
+            .find_map(|l| l.strip_prefix("Code "))
+            .map(|digits| digits.chars().filter(char::is_ascii_digit).collect())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no code on {:?}; labels: {:?}",
+                    self.screen(),
+                    self.labels()
+                )
+            })
+    }
+
+    /// Saves the screen as a phone shows it (360×800 logical pixels) to `path` (PNG). Needs an
+    /// app from [`Harness::drawn`]. (The testing backend draws at scale 1 only.)
+    pub fn save_screen(&self, path: &Path) {
+        let window = self.app.window().window();
+        window.set_size(slint::LogicalSize::new(360.0, 800.0));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
+        let shot = window.take_snapshot();
+        window.set_size(slint::LogicalSize::new(400.0, 3000.0));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
+        let shot = shot.expect("the screen is drawn (an app from Harness::drawn)");
+        image::save_buffer(
+            path,
+            shot.as_bytes(),
+            shot.width(),
+            shot.height(),
+            image::ColorType::Rgba8,
+        )
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
 
     /// Lets `seconds` pass on the clock and on Slint's timers (the once-a-second tick).

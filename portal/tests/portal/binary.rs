@@ -3,155 +3,15 @@
 //! The binary runs on the system clock; codes are computed for "now" and the ±1 step window
 //! absorbs a step boundary passing between computing and checking.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
+use crate::process::*;
 use crate::support::*;
-
-const BIN: &str = env!("CARGO_BIN_EXE_pocketpass-portal");
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// A running portal process; killed on drop.
-struct Proc {
-    child: Child,
-    lines: Receiver<String>,
-    addr: SocketAddr,
-    header: Vec<String>,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Proc {
-    fn start(args: &[&str]) -> Proc {
-        Self::start_with_env(args, &[])
-    }
-
-    fn start_with_env(args: &[&str], env: &[(&str, &std::path::Path)]) -> Proc {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (*k, *v)))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the portal binary starts");
-        let (tx, lines) = channel();
-        let out = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut header = Vec::new();
-        let addr = loop {
-            let line = lines
-                .recv_timeout(Duration::from_secs(60))
-                .expect("the portal prints its URL");
-            header.push(line.clone());
-            if let Some(url) = line.strip_prefix("Pocket Pass portal: http://") {
-                break url.trim_end_matches('/').parse().unwrap();
-            }
-        };
-        while header.len() < 4 {
-            header.push(lines.recv_timeout(Duration::from_secs(10)).unwrap());
-        }
-        Proc {
-            child,
-            lines,
-            addr,
-            header,
-        }
-    }
-
-    /// The next simulated SMS printed on standard output; returns (phone, code).
-    fn next_sms(&self) -> (String, String) {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(30))
-                .expect("an SMS line");
-            if let Some(rest) = line.strip_prefix("SMS to ") {
-                let (phone, text) = rest.split_once(": ").unwrap();
-                let code: String = text
-                    .split_whitespace()
-                    .find(|w| {
-                        w.trim_end_matches('.').len() == 6
-                            && w.chars().take(6).all(|c| c.is_ascii_digit())
-                    })
-                    .unwrap()
-                    .chars()
-                    .take(6)
-                    .collect();
-                return (phone.to_owned(), code);
-            }
-        }
-    }
-}
-
-/// A minimal HTTP/1.1 client: one request per connection. Returns (status, set-cookie, body).
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-    cookie: Option<&str>,
-) -> std::io::Result<(u16, Option<String>, String)> {
-    let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
-    if let Some(c) = cookie {
-        req.push_str(&format!("Cookie: pp_session={c}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(&body);
-    s.write_all(req.as_bytes())?;
-    let mut raw = String::new();
-    s.read_to_string(&mut raw)?;
-    let (head, body) = raw
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no header end"))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("bad status"))?;
-    let cookie = head
-        .lines()
-        .filter_map(|l| l.split_once(": "))
-        .find(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .map(|(_, v)| {
-            v.split(';')
-                .next()
-                .unwrap()
-                .trim_start_matches("pp_session=")
-                .to_owned()
-        });
-    Ok((status, cookie, body.to_owned()))
-}
-
-fn json_of(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
-}
 
 #[test]
 fn the_binary_starts_on_a_random_port_and_prints_what_a_tester_needs() {

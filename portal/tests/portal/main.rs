@@ -9,6 +9,8 @@
 //! clock offset, except the `binary` tests, which rely on the ±1 step window instead.
 
 mod support;
+#[path = "../common/process.rs"]
+mod process;
 
 mod api;
 mod binary;
