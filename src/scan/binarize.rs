@@ -19,22 +19,44 @@ pub fn block_adaptive(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
     }
     let bw = w.div_ceil(BLOCK);
     let bh = h.div_ceil(BLOCK);
+    // Sum, minimum and maximum of each block: first down the columns of the block's eight rows
+    // (whole rows at a time, which the compiler turns into vector instructions), then across
+    // each block's eight columns. The last block of a row or column is shifted to stay inside
+    // the frame, so it may overlap its neighbour.
+    let mut col_sum = vec![0u16; w];
+    let mut col_min = vec![255u8; w];
+    let mut col_max = vec![0u8; w];
+    let mut sums = vec![0u32; bw];
+    let mut mins = vec![255u8; bw];
+    let mut maxs = vec![0u8; bw];
     let mut black = vec![0u8; bw * bh];
     for by in 0..bh {
         let y0 = (by * BLOCK).min(h - BLOCK);
+        col_sum.fill(0);
+        col_min.fill(255);
+        col_max.fill(0);
+        for row in luma[y0 * w..(y0 + BLOCK) * w].chunks_exact(w) {
+            for (((s, mn), mx), &p) in col_sum
+                .iter_mut()
+                .zip(col_min.iter_mut())
+                .zip(col_max.iter_mut())
+                .zip(row)
+            {
+                *s += p as u16;
+                *mn = (*mn).min(p);
+                *mx = (*mx).max(p);
+            }
+        }
         for bx in 0..bw {
             let x0 = (bx * BLOCK).min(w - BLOCK);
-            let mut sum = 0u32;
-            let mut min = 255u8;
-            let mut max = 0u8;
-            for row in luma[y0 * w..(y0 + BLOCK) * w].chunks_exact(w) {
-                for &p in &row[x0..x0 + BLOCK] {
-                    sum += p as u32;
-                    min = min.min(p);
-                    max = max.max(p);
-                }
-            }
-            let mut average = (sum / (BLOCK * BLOCK) as u32) as u8;
+            let r = x0..x0 + BLOCK;
+            sums[bx] = col_sum[r.clone()].iter().map(|&v| v as u32).sum();
+            mins[bx] = col_min[r.clone()].iter().copied().min().unwrap_or(0);
+            maxs[bx] = col_max[r].iter().copied().max().unwrap_or(255);
+        }
+        for bx in 0..bw {
+            let (min, max) = (mins[bx], maxs[bx]);
+            let mut average = (sums[bx] / (BLOCK * BLOCK) as u32) as u8;
             if max - min <= MIN_DYNAMIC_RANGE {
                 // A flat block is background unless its neighbours say it lies in a dark area:
                 // then it takes their black point, so a large dark module stays dark.
@@ -78,10 +100,19 @@ pub fn block_adaptive(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
     {
         let by = (y / BLOCK).min(bh - 1);
         let trow = &thresholds[by * bw..(by + 1) * bw];
-        for ((d, p), &t) in dst.chunks_mut(BLOCK).zip(row.chunks(BLOCK)).zip(trow) {
+        let whole = w / BLOCK * BLOCK;
+        for ((d, p), &t) in dst[..whole]
+            .chunks_exact_mut(BLOCK)
+            .zip(row[..whole].chunks_exact(BLOCK))
+            .zip(trow)
+        {
             for (d, &p) in d.iter_mut().zip(p) {
                 *d = (p <= t) as u8;
             }
+        }
+        let t = trow[bw - 1];
+        for (d, &p) in dst[whole..].iter_mut().zip(&row[whole..]) {
+            *d = (p <= t) as u8;
         }
     }
     out
