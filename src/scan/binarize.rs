@@ -188,17 +188,59 @@ pub fn global_otsu(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
 /// Halves the frame by averaging 2×2 pixels.
 pub fn downscale2(luma: &[u8], w: usize, h: usize) -> (Vec<u8>, usize, usize) {
     let (nw, nh) = (w / 2, h / 2);
-    let mut out = Vec::with_capacity(nw * nh);
-    for y in 0..nh {
-        let r0 = &luma[2 * y * w..];
-        let r1 = &luma[(2 * y + 1) * w..];
-        for x in 0..nw {
-            let s =
-                r0[2 * x] as u16 + r0[2 * x + 1] as u16 + r1[2 * x] as u16 + r1[2 * x + 1] as u16;
-            out.push(((s + 2) / 4) as u8);
+    let mut out = vec![0u8; nw * nh];
+    if nw == 0 {
+        return (out, nw, nh);
+    }
+    for (y, dst) in out.chunks_exact_mut(nw).enumerate() {
+        let r0 = &luma[2 * y * w..2 * y * w + 2 * nw];
+        let r1 = &luma[(2 * y + 1) * w..(2 * y + 1) * w + 2 * nw];
+        for ((d, a), b) in dst
+            .iter_mut()
+            .zip(r0.chunks_exact(2))
+            .zip(r1.chunks_exact(2))
+        {
+            let s = a[0] as u16 + a[1] as u16 + b[0] as u16 + b[1] as u16;
+            *d = ((s + 2) / 4) as u8;
         }
     }
     (out, nw, nh)
+}
+
+/// Side of the tiles [`has_contrast`] looks at.
+const TILE: usize = 16;
+
+/// Whether some 16×16 tile of the frame (read on every other row) spans more than the grey
+/// levels the block binarizer takes as flat. A frame where none does holds no edge a code could
+/// make, only light and sensor noise: a camera pointed at a wall, or at nothing yet. It costs a
+/// small fraction of one decoding attempt.
+pub fn has_contrast(luma: &[u8], w: usize, h: usize) -> bool {
+    if w < TILE || h < TILE {
+        return true;
+    }
+    let mut col_min = vec![255u8; w];
+    let mut col_max = vec![0u8; w];
+    for band in 0..h / TILE {
+        col_min.fill(255);
+        col_max.fill(0);
+        for row in luma[band * TILE * w..(band + 1) * TILE * w]
+            .chunks_exact(w)
+            .step_by(2)
+        {
+            for ((mn, mx), &p) in col_min.iter_mut().zip(col_max.iter_mut()).zip(row) {
+                *mn = (*mn).min(p);
+                *mx = (*mx).max(p);
+            }
+        }
+        for (mn, mx) in col_min.chunks_exact(TILE).zip(col_max.chunks_exact(TILE)) {
+            let lo = mn.iter().copied().min().unwrap_or(255);
+            let hi = mx.iter().copied().max().unwrap_or(0);
+            if hi.saturating_sub(lo) > MIN_DYNAMIC_RANGE {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Scales the frame by `factor` (2 or 3) with bilinear interpolation, so that modules of two or
@@ -257,6 +299,16 @@ mod tests {
                 .count();
             assert!(wrong * 20 < w * h, "{wrong} of {} pixels misread", w * h);
         }
+    }
+
+    #[test]
+    fn flat_frames_have_no_contrast_and_edges_do() {
+        let (w, h) = (64, 48);
+        let mut flat: Vec<u8> = (0..w * h).map(|i| (100 + (i % w) / 8) as u8).collect();
+        assert!(!has_contrast(&flat, w, h));
+        flat[20 * w + 30] = 20;
+        assert!(has_contrast(&flat, w, h));
+        assert!(has_contrast(&checker(w, h, 4, 0, 255), w, h));
     }
 
     #[test]
