@@ -348,14 +348,25 @@ where
                 .ok()
                 .map(|(meta, payload)| (bounds, meta, payload))
         };
-        let fit_and_try = |loc: &crate::scan::rqrr::SkewedGridLocation| {
+        // `estimate_read`: the unfitted estimate was read already (by phase one).
+        let fit_and_try = |loc: &crate::scan::rqrr::SkewedGridLocation, estimate_read: bool| {
             if !fit {
                 return try_one(loc);
+            }
+            // pocketpass: the same perspective gives the same grid; a fitting pass that did not
+            // move it, or a restart at the estimate, is not read again.
+            let mut read: Vec<[f64; 8]> = Vec::new();
+            if estimate_read {
+                read.push(loc.c.0);
             }
             for fine in [false, true] {
                 let mut jiggle = loc.jiggle_start(self, fine);
                 for _ in 0..5 {
                     jiggle.pass(self);
+                    if read.contains(&jiggle.location.c.0) {
+                        continue;
+                    }
+                    read.push(jiggle.location.c.0);
                     if let Some(found) = try_one(&jiggle.location) {
                         return Some(found);
                     }
@@ -379,14 +390,17 @@ where
             }
             None
         };
-        if let Some(found) = fit_and_try(location) {
+        if let Some(found) = fit_and_try(location, fit) {
             return Some(found);
         }
         // Other sizes are worth their cost only once the measured one failed even when fitted.
         if !fit {
             return None;
         }
-        location.alternatives(self).iter().find_map(fit_and_try)
+        location
+            .alternatives(self)
+            .iter()
+            .find_map(|loc| fit_and_try(loc, false))
     }
 
     /// Find CapStones that form a grid
