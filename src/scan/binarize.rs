@@ -19,22 +19,44 @@ pub fn block_adaptive(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
     }
     let bw = w.div_ceil(BLOCK);
     let bh = h.div_ceil(BLOCK);
+    // Sum, minimum and maximum of each block: first down the columns of the block's eight rows
+    // (whole rows at a time, which the compiler turns into vector instructions), then across
+    // each block's eight columns. The last block of a row or column is shifted to stay inside
+    // the frame, so it may overlap its neighbour.
+    let mut col_sum = vec![0u16; w];
+    let mut col_min = vec![255u8; w];
+    let mut col_max = vec![0u8; w];
+    let mut sums = vec![0u32; bw];
+    let mut mins = vec![255u8; bw];
+    let mut maxs = vec![0u8; bw];
     let mut black = vec![0u8; bw * bh];
     for by in 0..bh {
         let y0 = (by * BLOCK).min(h - BLOCK);
+        col_sum.fill(0);
+        col_min.fill(255);
+        col_max.fill(0);
+        for row in luma[y0 * w..(y0 + BLOCK) * w].chunks_exact(w) {
+            for (((s, mn), mx), &p) in col_sum
+                .iter_mut()
+                .zip(col_min.iter_mut())
+                .zip(col_max.iter_mut())
+                .zip(row)
+            {
+                *s += p as u16;
+                *mn = (*mn).min(p);
+                *mx = (*mx).max(p);
+            }
+        }
         for bx in 0..bw {
             let x0 = (bx * BLOCK).min(w - BLOCK);
-            let mut sum = 0u32;
-            let mut min = 255u8;
-            let mut max = 0u8;
-            for row in luma[y0 * w..(y0 + BLOCK) * w].chunks_exact(w) {
-                for &p in &row[x0..x0 + BLOCK] {
-                    sum += p as u32;
-                    min = min.min(p);
-                    max = max.max(p);
-                }
-            }
-            let mut average = (sum / (BLOCK * BLOCK) as u32) as u8;
+            let r = x0..x0 + BLOCK;
+            sums[bx] = col_sum[r.clone()].iter().map(|&v| v as u32).sum();
+            mins[bx] = col_min[r.clone()].iter().copied().min().unwrap_or(0);
+            maxs[bx] = col_max[r].iter().copied().max().unwrap_or(255);
+        }
+        for bx in 0..bw {
+            let (min, max) = (mins[bx], maxs[bx]);
+            let mut average = (sums[bx] / (BLOCK * BLOCK) as u32) as u8;
             if max - min <= MIN_DYNAMIC_RANGE {
                 // A flat block is background unless its neighbours say it lies in a dark area:
                 // then it takes their black point, so a large dark module stays dark.
@@ -78,10 +100,19 @@ pub fn block_adaptive(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
     {
         let by = (y / BLOCK).min(bh - 1);
         let trow = &thresholds[by * bw..(by + 1) * bw];
-        for ((d, p), &t) in dst.chunks_mut(BLOCK).zip(row.chunks(BLOCK)).zip(trow) {
+        let whole = w / BLOCK * BLOCK;
+        for ((d, p), &t) in dst[..whole]
+            .chunks_exact_mut(BLOCK)
+            .zip(row[..whole].chunks_exact(BLOCK))
+            .zip(trow)
+        {
             for (d, &p) in d.iter_mut().zip(p) {
                 *d = (p <= t) as u8;
             }
+        }
+        let t = trow[bw - 1];
+        for (d, &p) in dst[whole..].iter_mut().zip(&row[whole..]) {
+            *d = (p <= t) as u8;
         }
     }
     out
@@ -157,17 +188,59 @@ pub fn global_otsu(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
 /// Halves the frame by averaging 2×2 pixels.
 pub fn downscale2(luma: &[u8], w: usize, h: usize) -> (Vec<u8>, usize, usize) {
     let (nw, nh) = (w / 2, h / 2);
-    let mut out = Vec::with_capacity(nw * nh);
-    for y in 0..nh {
-        let r0 = &luma[2 * y * w..];
-        let r1 = &luma[(2 * y + 1) * w..];
-        for x in 0..nw {
-            let s =
-                r0[2 * x] as u16 + r0[2 * x + 1] as u16 + r1[2 * x] as u16 + r1[2 * x + 1] as u16;
-            out.push(((s + 2) / 4) as u8);
+    let mut out = vec![0u8; nw * nh];
+    if nw == 0 {
+        return (out, nw, nh);
+    }
+    for (y, dst) in out.chunks_exact_mut(nw).enumerate() {
+        let r0 = &luma[2 * y * w..2 * y * w + 2 * nw];
+        let r1 = &luma[(2 * y + 1) * w..(2 * y + 1) * w + 2 * nw];
+        for ((d, a), b) in dst
+            .iter_mut()
+            .zip(r0.chunks_exact(2))
+            .zip(r1.chunks_exact(2))
+        {
+            let s = a[0] as u16 + a[1] as u16 + b[0] as u16 + b[1] as u16;
+            *d = ((s + 2) / 4) as u8;
         }
     }
     (out, nw, nh)
+}
+
+/// Side of the tiles [`has_contrast`] looks at.
+const TILE: usize = 16;
+
+/// Whether some 16×16 tile of the frame (read on every other row) spans more than the grey
+/// levels the block binarizer takes as flat. A frame where none does holds no edge a code could
+/// make, only light and sensor noise: a camera pointed at a wall, or at nothing yet. It costs a
+/// small fraction of one decoding attempt.
+pub fn has_contrast(luma: &[u8], w: usize, h: usize) -> bool {
+    if w < TILE || h < TILE {
+        return true;
+    }
+    let mut col_min = vec![255u8; w];
+    let mut col_max = vec![0u8; w];
+    for band in 0..h / TILE {
+        col_min.fill(255);
+        col_max.fill(0);
+        for row in luma[band * TILE * w..(band + 1) * TILE * w]
+            .chunks_exact(w)
+            .step_by(2)
+        {
+            for ((mn, mx), &p) in col_min.iter_mut().zip(col_max.iter_mut()).zip(row) {
+                *mn = (*mn).min(p);
+                *mx = (*mx).max(p);
+            }
+        }
+        for (mn, mx) in col_min.chunks_exact(TILE).zip(col_max.chunks_exact(TILE)) {
+            let lo = mn.iter().copied().min().unwrap_or(255);
+            let hi = mx.iter().copied().max().unwrap_or(0);
+            if hi.saturating_sub(lo) > MIN_DYNAMIC_RANGE {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Scales the frame by `factor` (2 or 3) with bilinear interpolation, so that modules of two or
@@ -226,6 +299,16 @@ mod tests {
                 .count();
             assert!(wrong * 20 < w * h, "{wrong} of {} pixels misread", w * h);
         }
+    }
+
+    #[test]
+    fn flat_frames_have_no_contrast_and_edges_do() {
+        let (w, h) = (64, 48);
+        let mut flat: Vec<u8> = (0..w * h).map(|i| (100 + (i % w) / 8) as u8).collect();
+        assert!(!has_contrast(&flat, w, h));
+        flat[20 * w + 30] = 20;
+        assert!(has_contrast(&flat, w, h));
+        assert!(has_contrast(&checker(w, h, 4, 0, 255), w, h));
     }
 
     #[test]

@@ -707,15 +707,24 @@ fn read_data(code: &dyn BitGrid, meta: &MetaData, remove_mask: bool) -> RawData 
     let mut y = code.size() - 1;
     let mut x = code.size() - 1;
     let mut neg_dir = true;
+    let size = code.size();
+    let reserved = reserved_cells(meta.version);
+    let reserved = |y: usize, x: usize| {
+        if reserved.len() == size * size {
+            reserved[y * size + x]
+        } else {
+            reserved_cell(meta.version, y, x)
+        }
+    };
 
     while x > 0 {
         if x == 6 {
             x -= 1;
         }
-        if !reserved_cell(meta.version, y, x) {
+        if !reserved(y, x) {
             ds.push(read_bit(code, meta, y, x, remove_mask));
         }
-        if !reserved_cell(meta.version, y, x - 1) {
+        if !reserved(y, x - 1) {
             ds.push(read_bit(code, meta, y, x - 1, remove_mask));
         }
 
@@ -762,6 +771,27 @@ fn mask_bit(mask: u16, y: usize, x: usize) -> bool {
         7 => 0 == ((y * x) % 3 + (y + x) % 2) % 2,
         _ => panic!("Unknown mask value"),
     }
+}
+
+// pocketpass: which cells are function patterns was worked out cell by cell on every read of
+// every grid, a tenth of the decoding time; it is now worked out once per version.
+/// The reserved-cell map of a version, row by row (`size * size` entries; empty for a version
+/// out of range).
+fn reserved_cells(version: Version) -> &'static [bool] {
+    use std::sync::OnceLock;
+    static MAPS: [OnceLock<Vec<bool>>; 41] = [const { OnceLock::new() }; 41];
+    let Some(slot) = MAPS.get(version.0) else {
+        return &[];
+    };
+    slot.get_or_init(|| {
+        if version.0 == 0 || version.0 >= VERSION_DATA_BASE.len() {
+            return Vec::new();
+        }
+        let size = version.0 * 4 + 17;
+        (0..size * size)
+            .map(|c| reserved_cell(version, c / size, c % size))
+            .collect()
+    })
 }
 
 fn reserved_cell(version: Version, i: usize, j: usize) -> bool {

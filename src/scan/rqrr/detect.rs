@@ -48,8 +48,23 @@ where
             // every pixel through the scanner, which was most of the finder search's time.
             let row = img.row(y);
             let start = x;
-            while x < w && row[x] == last {
-                x += 1;
+            // Eight pixels at a time while the run lasts (pocketpass).
+            let pattern = u64::from_le_bytes([last; 8]);
+            loop {
+                if x + 8 <= w {
+                    let word = u64::from_le_bytes(row[x..x + 8].try_into().expect("8 pixels"));
+                    let diff = word ^ pattern;
+                    if diff == 0 {
+                        x += 8;
+                        continue;
+                    }
+                    x += (diff.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                while x < w && row[x] == last {
+                    x += 1;
+                }
+                break;
             }
             finder.skip(x - start);
             if x == w {

@@ -39,6 +39,8 @@ pub trait ImageBuffer {
     fn set_pixel(&mut self, x: usize, y: usize, val: u8);
     /// Row `y` (pocketpass: the finder scan reads rows as slices).
     fn row(&self, y: usize) -> &[u8];
+    /// Row `y`, writable (pocketpass: the flood fill works on rows as slices).
+    fn row_mut(&mut self, y: usize) -> &mut [u8];
 }
 
 #[derive(Clone, Debug)]
@@ -69,6 +71,10 @@ impl ImageBuffer for BasicImageBuffer {
 
     fn row(&self, y: usize) -> &[u8] {
         &self.pixels[y * self.w..(y + 1) * self.w]
+    }
+
+    fn row_mut(&mut self, y: usize) -> &mut [u8] {
+        &mut self.pixels[y * self.w..(y + 1) * self.w]
     }
 }
 
@@ -342,14 +348,25 @@ where
                 .ok()
                 .map(|(meta, payload)| (bounds, meta, payload))
         };
-        let fit_and_try = |loc: &crate::scan::rqrr::SkewedGridLocation| {
+        // `estimate_read`: the unfitted estimate was read already (by phase one).
+        let fit_and_try = |loc: &crate::scan::rqrr::SkewedGridLocation, estimate_read: bool| {
             if !fit {
                 return try_one(loc);
+            }
+            // pocketpass: the same perspective gives the same grid; a fitting pass that did not
+            // move it, or a restart at the estimate, is not read again.
+            let mut read: Vec<[f64; 8]> = Vec::new();
+            if estimate_read {
+                read.push(loc.c.0);
             }
             for fine in [false, true] {
                 let mut jiggle = loc.jiggle_start(self, fine);
                 for _ in 0..5 {
                     jiggle.pass(self);
+                    if read.contains(&jiggle.location.c.0) {
+                        continue;
+                    }
+                    read.push(jiggle.location.c.0);
                     if let Some(found) = try_one(&jiggle.location) {
                         return Some(found);
                     }
@@ -373,14 +390,17 @@ where
             }
             None
         };
-        if let Some(found) = fit_and_try(location) {
+        if let Some(found) = fit_and_try(location, fit) {
             return Some(found);
         }
         // Other sizes are worth their cost only once the measured one failed even when fitted.
         if !fit {
             return None;
         }
-        location.alternatives(self).iter().find_map(fit_and_try)
+        location
+            .alternatives(self)
+            .iter()
+            .find_map(|loc| fit_and_try(loc, false))
     }
 
     /// Find CapStones that form a grid
@@ -534,60 +554,50 @@ where
         self.buffer.get_pixel(x, y).into()
     }
 
+    // pocketpass: the same scan-line fill, on row slices instead of a bounds-checked call per
+    // pixel; region labelling was a quarter of the decoding time.
     fn flood_fill<F>(&mut self, x: usize, y: usize, from: u8, to: u8, mut fill: F) -> F
     where
         F: AreaFiller,
     {
         assert_ne!(from, to);
         let w = self.width();
+        let h = self.height();
         let mut queue = Vec::new();
         queue.push((x, y));
 
         while let Some((x, y)) = queue.pop() {
-            // Bail early in case there is nothing to fill
-            if self.buffer.get_pixel(x, y) == to || self.buffer.get_pixel(x, y) != from {
+            let row = self.buffer.row_mut(y);
+            // Nothing to fill: already filled, or another colour.
+            if row[x] != from {
                 continue;
             }
 
             let mut left = x;
             let mut right = x;
-
-            while left > 0 && self.buffer.get_pixel(left - 1, y) == from {
+            while left > 0 && row[left - 1] == from {
                 left -= 1;
             }
-            while right < w - 1 && self.buffer.get_pixel(right + 1, y) == from {
+            while right < w - 1 && row[right + 1] == from {
                 right += 1
             }
 
             /* Fill the extent */
-            for idx in left..=right {
-                self.buffer.set_pixel(idx, y, to);
-            }
+            row[left..=right].fill(to);
 
             fill.update(Row { left, right, y });
 
             /* Seed new flood-fills */
-            if y > 0 {
-                let mut seeded_previous = false;
-                for x in left..=right {
-                    let p = self.buffer.get_pixel(x, y - 1);
-                    if p == from {
-                        if !seeded_previous {
-                            queue.push((x, y - 1));
-                        }
-                        seeded_previous = true;
-                    } else {
-                        seeded_previous = false;
-                    }
+            for ny in [y.wrapping_sub(1), y + 1] {
+                if ny >= h {
+                    continue;
                 }
-            }
-            if y < self.height() - 1 {
+                let next = &self.buffer.row(ny)[left..=right];
                 let mut seeded_previous = false;
-                for x in left..=right {
-                    let p = self.buffer.get_pixel(x, y + 1);
+                for (i, &p) in next.iter().enumerate() {
                     if p == from {
                         if !seeded_previous {
-                            queue.push((x, y + 1));
+                            queue.push((left + i, ny));
                         }
                         seeded_previous = true;
                     } else {

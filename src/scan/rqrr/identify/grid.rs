@@ -570,13 +570,15 @@ pub struct Jiggle {
 }
 
 impl Jiggle {
-    /// One pass of the coordinate-wise hill climb of `jiggle_perspective`.
-    pub fn pass<S>(&mut self, img: &PreparedImage<S>)
+    /// One pass of the coordinate-wise hill climb of `jiggle_perspective`; whether it moved the
+    /// perspective.
+    pub fn pass<S>(&mut self, img: &PreparedImage<S>) -> bool
     where
         S: ImageBuffer,
     {
         let grid_size = self.location.grid_size;
         let perspective = &mut self.location.c;
+        let mut moved = false;
         for i in 0..16 {
             let j = i >> 1;
             let old = perspective.0[j];
@@ -584,7 +586,8 @@ impl Jiggle {
             perspective.0[j] = if i & 1 != 0 { old + step } else { old - step };
             let test = fitness_all(img, perspective, self.offs, grid_size);
             if test > self.best {
-                self.best = test
+                self.best = test;
+                moved = true;
             } else {
                 perspective.0[j] = old
             }
@@ -592,6 +595,7 @@ impl Jiggle {
         for a in self.adjustments.iter_mut() {
             *a *= 0.5;
         }
+        moved
     }
 }
 
