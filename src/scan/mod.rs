@@ -17,6 +17,7 @@ mod binarize;
 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
 pub mod camera;
 mod charset;
+mod plane;
 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
 pub mod clipboard;
 #[allow(dead_code, missing_docs, unused)]
@@ -30,6 +31,7 @@ pub use unsupported::screen;
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 pub use unsupported::{camera, clipboard};
 
+pub use plane::pick_stream_size;
 pub use source::{
     load_image_bytes, load_image_file, payloads, scan_stream, FileSource, FrameSource,
     PlaybackSource, Source, SourceError,
