@@ -14,8 +14,14 @@
 use android_activity::{AndroidApp, WindowManagerFlags};
 use jni::objects::{JObject, JObjectArray, JString};
 use jni::{jni_sig, jni_str, Env, JValue, JavaVM};
+use ndk_sys::android_LogPriority as Priority;
+use std::ffi::{c_int, CString};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+// liblog, for `__android_log_write`; ndk-sys declares it but does not link it.
+#[link(name = "log")]
+extern "C" {}
 
 /// The permission the camera needs.
 pub const CAMERA: &str = "android.permission.CAMERA";
@@ -33,7 +39,7 @@ static CAMERA_GRANTED: AtomicBool = AtomicBool::new(false);
 pub fn main(app: AndroidApp) {
     secure_window(&app);
     let Some(dir) = data_dir(&app) else {
-        tracing::error!("the activity has no internal data path; the vault has nowhere to live");
+        log_error("the activity has no internal data path; the vault has nowhere to live");
         return;
     };
     recheck_camera_permission();
@@ -49,18 +55,21 @@ fn run(app: AndroidApp, dir: PathBuf) {
         }
     };
     if let Err(e) = slint::android::init_with_event_listener(app, listener) {
-        tracing::error!("cannot start Slint's Android backend: {e}");
+        log_error(&format!("cannot start Slint's Android backend: {e}"));
         return;
     }
     if let Err(e) = crate::ui::run(crate::ui::Config::new(dir)) {
-        tracing::error!("the window failed: {e}");
+        log_error(&format!("the window failed: {e}"));
     }
 }
 
 /// Without the `ui` feature (the type-check builds in CI) there is no window to open.
 #[cfg(not(feature = "ui"))]
 fn run(_app: AndroidApp, dir: PathBuf) {
-    tracing::error!(dir = %dir.display(), "built without the ui feature: no window to show");
+    log_error(&format!(
+        "built without the ui feature: no window to show (vault folder {})",
+        dir.display()
+    ));
 }
 
 /// Sets `FLAG_SECURE` on the activity's window: the system leaves it out of screenshots, screen
@@ -79,7 +88,9 @@ pub fn secure_window(app: &AndroidApp) {
 /// `android:allowBackup="false"` in the manifest, so the folder does the job.)
 pub fn data_dir(app: &AndroidApp) -> Option<PathBuf> {
     let no_backup = no_backup_files_dir().or_else(|e| {
-        tracing::warn!("getNoBackupFilesDir failed ({e}); using the same path by convention");
+        log_warning(&format!(
+            "getNoBackupFilesDir failed ({e}); using the same path by convention"
+        ));
         // AOSP's ContextImpl puts it at `<data dir>/no_backup`, the parent of `files/`.
         let files = app.internal_data_path().ok_or(())?;
         Ok::<_, ()>(files.parent().ok_or(())?.join("no_backup"))
@@ -121,7 +132,7 @@ pub fn recheck_camera_permission() -> bool {
     let granted = match has_permission(CAMERA) {
         Ok(granted) => granted,
         Err(e) => {
-            tracing::warn!("cannot check the camera permission: {e}");
+            log_warning(&format!("cannot check the camera permission: {e}"));
             false
         }
     };
@@ -137,7 +148,7 @@ pub fn ensure_camera_permission() -> bool {
         return true;
     }
     if let Err(e) = request_permission(CAMERA) {
-        tracing::warn!("cannot ask for the camera permission: {e}");
+        log_warning(&format!("cannot ask for the camera permission: {e}"));
     }
     false
 }
@@ -195,4 +206,22 @@ fn with_activity<T>(
         f(env, &activity)
     })
     .map_err(|e: jni::errors::Error| e.to_string())
+}
+
+/// Writes an error to logcat under the tag `pocketpass` (nothing routes `tracing` there).
+pub fn log_error(message: &str) {
+    logcat(Priority::ANDROID_LOG_ERROR, message);
+}
+
+/// Writes a warning to logcat under the tag `pocketpass`.
+pub fn log_warning(message: &str) {
+    logcat(Priority::ANDROID_LOG_WARN, message);
+}
+
+fn logcat(priority: Priority, message: &str) {
+    let text = CString::new(message.replace('\0', " ")).unwrap_or_default();
+    // SAFETY: the tag and the text are NUL-terminated strings that outlive the call.
+    unsafe {
+        ndk_sys::__android_log_write(priority.0 as c_int, c"pocketpass".as_ptr(), text.as_ptr())
+    };
 }

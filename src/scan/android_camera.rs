@@ -484,7 +484,7 @@ unsafe extern "C" fn on_device_error(
     _device: *mut ndk::ACameraDevice,
     error: c_int,
 ) {
-    tracing::warn!(error, "the camera reported an error");
+    crate::platform::android::log_warning(&format!("the camera reported error {error}"));
     // SAFETY: as in `on_device_disconnected`.
     let sink = unsafe { &*(context as *const Sink) };
     sink.failed.store(true, Ordering::Relaxed);
