@@ -112,9 +112,12 @@ fn camera_frame(text: &str) -> SharedPixelBuffer<Rgb8Pixel> {
     buffer
 }
 
+/// The portal's link for token `name`; each name gets its own (made-up) secret, so each
+/// token shows its own code.
 fn link(name: &str, expires: &str) -> String {
+    let secret = data_encoding::BASE32_NOPAD.encode(format!("{name:-<20}").as_bytes());
     format!(
-        "otpauth://totp/HPC%20Centre:{name}?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\
+        "otpauth://totp/HPC%20Centre:{name}?secret={secret}\
          &issuer=HPC%20Centre&algorithm=SHA1&digits=6&period=30&expires={expires}"
     )
 }

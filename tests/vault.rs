@@ -89,6 +89,28 @@ fn accounts_survive_a_restart_and_no_secret_is_on_disk() {
 }
 
 #[test]
+fn tokens_keep_the_order_the_user_gives_them_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = new_vault(dir.path());
+    vault.add(account("bob")).unwrap();
+    vault.add(account("carol")).unwrap();
+    vault.move_account(2, 0).unwrap();
+    vault.move_account(1, 99).unwrap();
+    drop(vault);
+    let mut vault = Vault::unlock(dir.path(), &pin()).unwrap();
+    let names: Vec<&str> = vault.accounts().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["carol", "bob", "alice"]);
+    let before = vault_bytes(dir.path());
+    let err = vault.move_account(3, 0).unwrap_err();
+    assert!(matches!(err, VaultError::NoSuchAccount(_)), "{err:?}");
+    assert_eq!(
+        vault_bytes(dir.path()),
+        before,
+        "a refused move writes nothing"
+    );
+}
+
+#[test]
 fn every_save_uses_a_fresh_nonce() {
     let dir = tempfile::tempdir().unwrap();
     let mut vault = new_vault(dir.path());

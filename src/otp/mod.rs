@@ -7,11 +7,13 @@
 mod account;
 mod base32;
 mod error;
+pub mod expiry;
 mod migration;
 mod uri;
 
 pub use account::{Account, Algorithm, Code, Kind, Secret, MIN_SECRET_BYTES};
 pub use error::OtpError;
+pub use expiry::Expiry;
 pub use migration::{parse_migration, MigrationBatch, MigrationPart};
 pub use uri::parse_uri;
 

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use slint::{ComponentHandle, Image, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
-use super::expiry::{self, Expiry};
+use super::messages;
 use super::worker::{self, Done, Job, Outbox, Reply};
 use super::{
     AppWindow, Config, InstallAdapter, Nav, PinAdapter, Screen, SettingsAdapter, Texts, TokenView,
     TokensAdapter,
 };
+use crate::otp::expiry::{self, Expiry};
 use crate::otp::{self, Account, Kind, MigrationBatch, OtpError, Payload};
 use crate::vault::{self, Password, Pin, PinError, VaultError};
 
@@ -44,6 +45,8 @@ struct State {
     batch: Option<MigrationBatch>,
     /// The vault position of the token the code screen shows.
     current: usize,
+    /// Where the token being moved goes: the code screen follows it there.
+    moved_to: usize,
     /// The list's search text.
     query: String,
     /// HOTP codes shown, by vault position (they are used up once shown).
@@ -271,7 +274,7 @@ impl Controller {
                     let mut state = self.state.borrow_mut();
                     let batch = state.batch.get_or_insert_with(MigrationBatch::new);
                     if let Err(e) = batch.add(part) {
-                        error = Some(e.to_string());
+                        error = Some(messages::otp(&ui.global::<Texts>(), &e).to_string());
                         continue;
                     }
                     match batch.accounts() {
@@ -293,7 +296,7 @@ impl Controller {
                         }
                     }
                 }
-                Err(e) => error = Some(e.to_string()),
+                Err(e) => error = Some(messages::otp(&ui.global::<Texts>(), &e).to_string()),
             }
         }
         install.set_error(error.unwrap_or_default().into());
@@ -352,10 +355,17 @@ impl Controller {
         match otp::parse_payload(&uri) {
             Ok(Payload::Account(account)) => self.found(vec![account]),
             Ok(Payload::Migration(_)) => {}
-            Err(e) => self
-                .ui()
-                .global::<InstallAdapter>()
-                .set_error(manual_error(e).into()),
+            Err(e) => {
+                let ui = self.ui();
+                let texts = ui.global::<Texts>();
+                let message = match e {
+                    // An empty secret, in the user's words rather than a link's missing
+                    // `secret=` parameter they never saw.
+                    OtpError::MissingSecret => texts.invoke_secret_missing(),
+                    e => messages::otp(&texts, &e),
+                };
+                ui.global::<InstallAdapter>().set_error(message);
+            }
         }
     }
 
@@ -402,7 +412,9 @@ impl Controller {
             }
         });
         match checked {
-            Err(e) => ui.global::<PinAdapter>().set_error(pin_error(&texts, &e)),
+            Err(e) => ui
+                .global::<PinAdapter>()
+                .set_error(messages::pin(&texts, &e)),
             Ok(pin) => {
                 let accounts = std::mem::take(&mut self.state.borrow_mut().found);
                 ui.global::<PinAdapter>().set_error("".into());
@@ -484,7 +496,7 @@ impl Controller {
                         s.accounts = accounts;
                         s.hotp_shown.insert(index, code.grouped());
                     }
-                    Err(e) => self.toast(e.to_string().into()),
+                    Err(e) => self.toast(messages::vault(&texts, &e)),
                 }
                 self.tick();
             }
@@ -492,7 +504,7 @@ impl Controller {
                 self.done();
                 match result {
                     Ok(n) => self.settings_message(texts.invoke_exported(n as i32), false),
-                    Err(e) => self.settings_message(e.to_string().into(), true),
+                    Err(e) => self.settings_message(messages::vault(&texts, &e), true),
                 }
             }
             Reply::Imported(result) => {
@@ -506,7 +518,7 @@ impl Controller {
                             false,
                         );
                     }
-                    Err(e) => self.settings_message(e.to_string().into(), true),
+                    Err(e) => self.settings_message(messages::vault(&texts, &e), true),
                 }
             }
             Reply::Scanned(result) => {
@@ -517,7 +529,7 @@ impl Controller {
                     Ok(payloads) => {
                         self.take_payloads(&payloads);
                     }
-                    Err(e) => install.set_error(e.to_string().into()),
+                    Err(e) => install.set_error(messages::source(&texts, &e)),
                 }
             }
             Reply::Locked => self.done(),
@@ -539,7 +551,7 @@ impl Controller {
                 install.set_camera_on(false);
                 if was_running {
                     install.set_status(match error {
-                        Some(e) => e.to_string().into(),
+                        Some(e) => messages::source(&texts, &e),
                         None => texts.invoke_camera_ended(),
                     });
                 }
@@ -569,7 +581,7 @@ impl Controller {
                 return;
             }
             Err(e) => {
-                let message: SharedString = e.to_string().into();
+                let message = messages::vault(&texts, &e);
                 match done {
                     Done::Created => {
                         ui.global::<PinAdapter>().set_error(message);
@@ -584,7 +596,7 @@ impl Controller {
                         self.go(Screen::Found);
                     }
                     Done::PinChanged => self.settings_message(message, true),
-                    Done::Renamed | Done::Removed => {
+                    Done::Renamed | Done::Removed | Done::Moved => {
                         self.toast(message);
                         self.show_codes();
                     }
@@ -596,7 +608,7 @@ impl Controller {
         {
             let mut s = self.state.borrow_mut();
             let added = accounts.len().saturating_sub(s.accounts.len());
-            if matches!(done, Done::Removed) {
+            if matches!(done, Done::Removed | Done::Moved) {
                 s.hotp_shown.clear();
             }
             s.accounts = accounts;
@@ -606,6 +618,9 @@ impl Controller {
             if matches!(done, Done::Created | Done::Added) {
                 s.current = s.accounts.len().saturating_sub(added.max(1));
                 s.found.clear();
+            }
+            if let Done::Moved = done {
+                s.current = s.moved_to;
             }
             if s.current >= s.accounts.len() {
                 s.current = 0;
@@ -620,6 +635,7 @@ impl Controller {
                 self.toast(texts.invoke_renamed());
                 self.go(Screen::Token);
             }
+            Done::Moved => self.go(Screen::Token),
             Done::Removed => {
                 self.toast(texts.invoke_deleted());
                 if self.state.borrow().accounts.is_empty() {
@@ -645,16 +661,17 @@ impl Controller {
     // Codes.
 
     /// Recomputes every shown code and countdown for the clock's time, and locks the app
-    /// when it was left alone for longer than the auto-lock setting.
+    /// when it was left alone for longer than the auto-lock setting or its window is minimised.
     pub(crate) fn tick(&self) {
         let now = self.now();
         let ui = self.ui();
         {
             let s = self.state.borrow();
-            if s.unlocked
-                && s.auto_lock_minutes > 0
-                && now.saturating_sub(s.last_activity) >= s.auto_lock_minutes * 60
-            {
+            let idle = s.auto_lock_minutes > 0
+                && now.saturating_sub(s.last_activity) >= s.auto_lock_minutes * 60;
+            // A minimised window (or an app sent to the background) locks at the next tick:
+            // codes must not wait behind the taskbar for whoever opens the window next.
+            if s.unlocked && (idle || ui.window().is_minimized()) {
                 drop(s);
                 self.lock();
                 return;
@@ -805,6 +822,12 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
             }
         }
     }));
+    tokens.on_move(with!(|c, index, to| {
+        if let (Ok(i), Ok(to)) = (usize::try_from(index), usize::try_from(to)) {
+            c.state.borrow_mut().moved_to = to;
+            c.send(Job::Move(i, to));
+        }
+    }));
     tokens.on_remove(with!(|c, index| {
         if let Ok(i) = usize::try_from(index) {
             c.send(Job::Remove(i));
@@ -846,7 +869,7 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
                 c.working(texts.invoke_protecting());
                 c.send(Job::ChangePin(pin));
             }
-            Err(e) => c.settings_message(pin_error(&texts, &e), true),
+            Err(e) => c.settings_message(messages::pin(&texts, &e), true),
         }
     }));
     settings.on_auto_lock_changed(with!(|c, index| {
@@ -864,7 +887,10 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
                 c.working(saving);
                 c.send(Job::Export(PathBuf::from(file.trim()), password));
             }
-            Err(e) => c.settings_message(e.to_string().into(), true),
+            Err(e) => {
+                let ui = c.ui();
+                c.settings_message(messages::vault(&ui.global::<Texts>(), &e), true)
+            }
         }
     }));
     settings.on_import_backup(with!(|c, file, password| {
@@ -878,16 +904,6 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
 }
 
 /// The PIN rule that was broken, in the user's language.
-fn pin_error(texts: &Texts<'_>, e: &PinError) -> SharedString {
-    match e {
-        PinError::NotDigits => texts.invoke_pin_not_digits(),
-        PinError::TooShort => texts.invoke_pin_too_short(vault::MIN_PIN_DIGITS as i32),
-        PinError::TooLong => texts.invoke_pin_too_long(vault::MAX_PIN_DIGITS as i32),
-        PinError::TooCommon => texts.invoke_pin_too_common(),
-        PinError::Mismatch => texts.invoke_pin_mismatch(),
-    }
-}
-
 /// Builds the `otpauth://` link the manual-entry form describes, so that it goes through the
 /// very same parsing and validation as a scanned key.
 fn manual_uri(
@@ -920,15 +936,6 @@ fn manual_uri(
         uri.push_str(&format!("&period={}", enc(period)));
     }
     uri
-}
-
-/// A manual-entry mistake in the user's words (an empty secret, rather than a missing
-/// `secret=` parameter of a link they never saw).
-fn manual_error(e: OtpError) -> String {
-    match e {
-        OtpError::MissingSecret => "type the secret key the portal shows".to_owned(),
-        e => e.to_string(),
-    }
 }
 
 fn matches_query(account: &Account, query: &str) -> bool {

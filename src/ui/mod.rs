@@ -15,7 +15,7 @@
 //! [`vault`]: crate::vault
 
 mod controller;
-pub mod expiry;
+mod messages;
 mod worker;
 
 // The generated code of ui/app.slint: AppWindow and the adapter globals.

@@ -30,6 +30,8 @@ pub(crate) enum Job {
     Rename(usize, String),
     /// Removes account `index`.
     Remove(usize),
+    /// Moves account `index` to position `to` in the list.
+    Move(usize, usize),
     /// Shows (and so uses up) the next code of HOTP account `index`.
     NextHotp(usize, u64),
     /// Replaces the PIN.
@@ -82,6 +84,7 @@ pub(crate) enum Done {
     Added,
     Renamed,
     Removed,
+    Moved,
     PinChanged,
 }
 
@@ -168,6 +171,12 @@ fn run(dir: &std::path::Path, create: &CreateVault, open: &mut Option<Vault>, jo
                 v.remove(&query).map(|_| accounts(v))
             }),
             Done::Removed,
+        ),
+        Job::Move(index, to) => Reply::Accounts(
+            with(dir, open, |v| {
+                v.move_account(index, to).map(|_| accounts(v))
+            }),
+            Done::Moved,
         ),
         Job::NextHotp(index, now) => Reply::Hotp(
             index,

@@ -222,6 +222,18 @@ impl Vault {
         Ok(removed)
     }
 
+    /// Moves account `from` to position `to` (both 0-based; `to` past the end means last),
+    /// keeping the others in their order: the order in which the app lists the tokens.
+    pub fn move_account(&mut self, from: usize, to: usize) -> Result<(), VaultError> {
+        if from >= self.accounts.len() {
+            return Err(VaultError::NoSuchAccount(format!("#{}", from + 1)));
+        }
+        let mut accounts = self.accounts.clone();
+        let account = accounts.remove(from);
+        accounts.insert(to.min(accounts.len()), account);
+        self.save_accounts(accounts)
+    }
+
     /// Gives the account `query` names a new name.
     pub fn rename(&mut self, query: &str, new_name: &str) -> Result<(), VaultError> {
         let index = self.find(query)?;

@@ -1,6 +1,7 @@
 //! First start: from Install key to the rolling code, as the centre's instructions tell it.
 
 use super::support::*;
+use pocketpass::scan::SourceError;
 use pocketpass::ui::Screen;
 use pocketpass::vault;
 
@@ -187,4 +188,39 @@ fn an_open_image_that_cannot_be_read_says_why() {
         "{:?}",
         h.notices()
     );
+}
+
+#[test]
+fn a_missing_or_refused_camera_is_explained_and_the_other_ways_stay_offered() {
+    type MakeError = fn() -> SourceError;
+    let cases: [(MakeError, &str); 2] = [
+        (|| SourceError::NoCamera, "No camera was found"),
+        (
+            || SourceError::PermissionDenied,
+            "may not use the camera. Allow camera access",
+        ),
+    ];
+    for (error, expected) in cases {
+        let h = Harness::camera_fails(RFC_T, error);
+        h.press("Install key");
+        if !h.has("Stop camera") && h.has("Use camera") {
+            h.press("Use camera");
+        }
+        assert_eq!(h.screen(), Screen::Add, "the scan screen stays");
+        let shown = h.notices().join(" ") + " " + &h.labels().join(" ");
+        assert!(shown.contains(expected), "{expected:?} not in {shown:?}");
+        for other in [
+            "Scan screen",
+            "Open image",
+            "Paste link",
+            "Enter key manually",
+        ] {
+            assert!(h.has(other), "{other} is still offered");
+        }
+        // And another way works: the portal's link, pasted.
+        h.press("Paste link");
+        h.type_into("Key link", &portal_link("laptop", "2028-11-28"));
+        h.press("Use link");
+        assert_eq!(h.screen(), Screen::Found);
+    }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use i_slint_backend_testing::{ElementHandle, ElementRoot};
 use pocketpass::otp::{parse_payload, Account, Payload};
-use pocketpass::scan::{FrameSource, LumaFrame, PlaybackSource};
-use pocketpass::ui::{App, Config, Nav, Screen};
+use pocketpass::scan::{FrameSource, LumaFrame, PlaybackSource, SourceError};
+use pocketpass::ui::{App, Config, Nav, OpenCamera, Screen};
 use pocketpass::vault::{Pin, Vault};
 use slint::ComponentHandle;
 use tempfile::TempDir;
@@ -77,6 +77,21 @@ impl Harness {
 
     /// A new app on `dir` as it is (a later start when it holds a vault).
     pub fn on(dir: TempDir, now: u64, frames: Vec<LumaFrame>) -> Self {
+        let frames = Arc::new(Mutex::new(Some(frames)));
+        let camera: OpenCamera = Arc::new(move || {
+            let frames = frames.lock().unwrap().take().unwrap_or_default();
+            Ok(Box::new(PlaybackSource::new(frames)) as Box<dyn FrameSource>)
+        });
+        Self::with_camera(dir, now, camera)
+    }
+
+    /// A new app on an empty data folder whose camera cannot be opened, failing with `error`.
+    pub fn camera_fails(now: u64, error: fn() -> SourceError) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        Self::with_camera(dir, now, Arc::new(move || Err(error())))
+    }
+
+    fn with_camera(dir: TempDir, now: u64, camera: OpenCamera) -> Self {
         // Each test runs on its own thread, with its own testing backend, set up once.
         thread_local!(static BACKEND: () = i_slint_backend_testing::init_no_event_loop());
         BACKEND.with(|_| ());
@@ -87,11 +102,7 @@ impl Harness {
         config.create_vault = Arc::new(|dir: &Path, pin: &Pin| {
             Vault::create_insecure_for_tests(dir, pin, TEST_ITERATIONS)
         });
-        let frames = Arc::new(Mutex::new(Some(frames)));
-        config.open_camera = Arc::new(move || {
-            let frames = frames.lock().unwrap().take().unwrap_or_default();
-            Ok(Box::new(PlaybackSource::new(frames)) as Box<dyn FrameSource>)
-        });
+        config.open_camera = camera;
         let app = pocketpass::ui::init(config).expect("the window builds");
         // Tall enough that no control is scrolled out of view (hidden controls are not found).
         app.window()

@@ -136,3 +136,45 @@ fn a_counter_based_token_shows_a_next_code_button_instead_of_a_countdown() {
     h.press("Show next code");
     assert!(h.has(&code_label("287 082")), "labels: {:?}", h.labels());
 }
+
+#[test]
+fn tokens_are_reordered_from_their_code_screen_and_the_vault_keeps_the_order() {
+    let links = [
+        portal_link("laptop", "2028-11-28"),
+        portal_link("workstation", "2028-11-28"),
+        portal_link("cluster", "2028-11-28"),
+    ];
+    let h = unlocked(&links);
+    let spoken = code_label(&account(&links[0]).code_at(NOW).grouped())
+        .trim_start_matches("Code ")
+        .to_owned();
+    h.press(&format!("cluster: code {spoken}"));
+    h.press("Move up in the list");
+    assert!(h.has("Token cluster"), "the code screen follows the token");
+    h.press("Move up in the list");
+    assert!(
+        !h.find("Move up in the list")
+            .accessible_enabled()
+            .unwrap_or(true),
+        "the first token cannot move further up"
+    );
+    h.press("Move down in the list");
+    h.press("Back");
+    let rows: Vec<String> = h
+        .labels()
+        .into_iter()
+        .filter(|l| l.ends_with(&format!(": code {spoken}")))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            format!("laptop: code {spoken}"),
+            format!("cluster: code {spoken}"),
+            format!("workstation: code {spoken}"),
+        ]
+    );
+    h.press("Lock");
+    let vault = Vault::unlock(h.dir.path(), &Pin::entered("482916")).expect("vault opens");
+    let names: Vec<&str> = vault.accounts().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["laptop", "cluster", "workstation"]);
+}

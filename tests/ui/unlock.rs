@@ -98,3 +98,17 @@ fn two_minutes_without_use_lock_the_app() {
     h.wait(1);
     assert_eq!(h.screen(), Screen::Unlock);
 }
+
+#[test]
+fn minimising_the_window_locks_the_app() {
+    let h = Harness::with_vault(NOW, "482916", &one_token());
+    h.type_into("PIN", "482916");
+    h.press("Unlock");
+    assert_eq!(h.screen(), Screen::Token);
+    h.wait(1);
+    assert_eq!(h.screen(), Screen::Token, "a visible window stays unlocked");
+    slint::ComponentHandle::window(h.app.window()).set_minimized(true);
+    h.wait(1);
+    assert_eq!(h.screen(), Screen::Unlock);
+    assert!(!h.labels().iter().any(|l| l.starts_with("Code ")));
+}

@@ -1,5 +1,5 @@
 //! Reading a token's `expires=` date (as the portal writes it, `YYYY-MM-DD`) against the
-//! clock, to decide which expiry notice the code screen shows.
+//! clock: the app shows a notice 30 days ahead and says what to do once it has passed.
 
 /// Seconds in a day.
 const DAY: i64 = 86_400;

@@ -1,0 +1,71 @@
+//! Domain errors in the user's language. `otp`, `vault` and `scan` explain their errors in
+//! English (for the terminal and logs); the window shows them through `@tr()` texts instead,
+//! keeping only details that have no translation (a file name, what a QR code held, what the
+//! camera driver said).
+
+use slint::SharedString;
+
+use crate::otp::OtpError;
+use crate::scan::SourceError;
+use crate::vault::{self, PinError, VaultError};
+
+use super::Texts;
+
+/// A PIN the vault's rules refuse, with the rule.
+pub(crate) fn pin(texts: &Texts<'_>, e: &PinError) -> SharedString {
+    match e {
+        PinError::NotDigits => texts.invoke_pin_not_digits(),
+        PinError::TooShort => texts.invoke_pin_too_short(vault::MIN_PIN_DIGITS as i32),
+        PinError::TooLong => texts.invoke_pin_too_long(vault::MAX_PIN_DIGITS as i32),
+        PinError::TooCommon => texts.invoke_pin_too_common(),
+        PinError::Mismatch => texts.invoke_pin_mismatch(),
+    }
+}
+
+/// A QR code or link that is not a usable key.
+pub(crate) fn otp(texts: &Texts<'_>, e: &OtpError) -> SharedString {
+    match e {
+        OtpError::NotAKey(what) => texts.invoke_not_a_key(what.into()),
+        e => texts.invoke_bad_key(e.to_string().into()),
+    }
+}
+
+/// A vault or backup operation that failed; what the user had is unchanged in every case.
+pub(crate) fn vault(texts: &Texts<'_>, e: &VaultError) -> SharedString {
+    let path = |p: &std::path::Path| SharedString::from(p.display().to_string());
+    match e {
+        VaultError::Pin(e) => pin(texts, e),
+        VaultError::Account(e) => otp(texts, e),
+        VaultError::WrongPin { remaining } => texts.invoke_wrong_pin(*remaining as i32),
+        VaultError::WrongPassword => texts.invoke_wrong_backup_password(),
+        VaultError::WeakPassword(n) => texts.invoke_weak_backup_password(*n as i32),
+        VaultError::NotAVault(p) | VaultError::WrongKind(p, _) => {
+            texts.invoke_not_a_backup(path(p))
+        }
+        VaultError::Corrupt(p) => texts.invoke_damaged_file(path(p)),
+        VaultError::UnsupportedVersion { .. } => texts.invoke_newer_version(),
+        VaultError::Duplicate(name) => texts.invoke_duplicate_key(name.into()),
+        VaultError::Busy => texts.invoke_vault_busy(),
+        VaultError::Io {
+            path: p, source, ..
+        } => texts.invoke_file_failed(path(p), source.to_string().into()),
+        e => e.to_string().into(),
+    }
+}
+
+/// A frame source (camera, screen, image file) that could not deliver.
+pub(crate) fn source(texts: &Texts<'_>, e: &SourceError) -> SharedString {
+    match e {
+        SourceError::Io { path, source } => texts
+            .invoke_image_unreadable(path.display().to_string().into(), source.to_string().into()),
+        SourceError::BadImage { path, .. } => {
+            texts.invoke_not_an_image(path.display().to_string().into())
+        }
+        SourceError::NoCamera => texts.invoke_no_camera(),
+        SourceError::PermissionDenied => texts.invoke_camera_denied(),
+        SourceError::Camera(detail) => texts.invoke_camera_failed(detail.into()),
+        SourceError::Screen(detail) => texts.invoke_screen_failed(detail.into()),
+        SourceError::NoCode(_) => texts.invoke_no_code_found(),
+        e => e.to_string().into(),
+    }
+}
