@@ -3,9 +3,20 @@
 //! Modules in reading order: [`otp`] turns what a portal's QR code carries into accounts and
 //! codes, [`vault`] keeps those accounts encrypted under the user's PIN, [`scan`] reads QR codes
 //! from frames, [`ui`] is the app's window on top of them, and [`cli`] offers all of it as
-//! terminal commands.
+//! terminal commands. [`platform`] holds what Android and iOS need besides (issue 7).
 pub mod otp;
 pub mod vault;
 pub mod scan;
+#[cfg(feature = "ui")]
 pub mod ui;
+#[cfg(feature = "ui")]
 pub mod cli;
+pub mod platform;
+
+/// The Android entry point, called by android-activity's `NativeActivity` glue on a thread of
+/// its own once the activity is created. See [`platform::android::main`].
+#[cfg(target_os = "android")]
+#[unsafe(no_mangle)]
+fn android_main(app: android_activity::AndroidApp) {
+    platform::android::main(app);
+}

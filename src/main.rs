@@ -2,5 +2,8 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // iOS keeps the vault out of backups (issue 7); see ios/README.md.
+    #[cfg(target_os = "ios")]
+    pocketpass::platform::ios::prepare_default_data_dir();
     pocketpass::cli::run(pocketpass::cli::Cli::parse())
 }

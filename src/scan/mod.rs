@@ -14,9 +14,15 @@
 //! is what `pocketpass add --scan` needs.
 
 mod binarize;
-#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "windows",
+    all(target_os = "ios", feature = "ios-camera")
+))]
 pub mod camera;
 mod charset;
+mod plane;
 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
 pub mod clipboard;
 #[allow(dead_code, missing_docs, unused)]
@@ -25,11 +31,24 @@ pub(crate) mod rqrr;
 pub mod screen;
 mod source;
 mod unsupported;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "windows",
+    target_os = "android",
+    all(target_os = "ios", feature = "ios-camera")
+)))]
+pub use unsupported::camera;
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+pub use unsupported::clipboard;
 #[cfg(not(target_os = "linux"))]
 pub use unsupported::screen;
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-pub use unsupported::{camera, clipboard};
+// Android's camera: NDK Camera2 (issue 7); iOS uses nokhwa's AVFoundation backend above.
+#[cfg(target_os = "android")]
+#[path = "android_camera.rs"]
+pub mod camera;
 
+pub use plane::pick_stream_size;
 pub use source::{
     load_image_bytes, load_image_file, payloads, scan_stream, FileSource, FrameSource,
     PlaybackSource, Source, SourceError,
