@@ -903,7 +903,6 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
     }));
 }
 
-/// The PIN rule that was broken, in the user's language.
 /// Builds the `otpauth://` link the manual-entry form describes, so that it goes through the
 /// very same parsing and validation as a scanned key.
 fn manual_uri(

@@ -14,6 +14,13 @@ fn unlocked(links: &[String]) -> Harness {
     h
 }
 
+/// The code of `link` at `NOW` as a screen reader reads it in a list row ("2 8 7 0 8 2").
+fn spoken_code(link: &str) -> String {
+    code_label(&account(link).code_at(NOW).grouped())
+        .trim_start_matches("Code ")
+        .to_owned()
+}
+
 #[test]
 fn several_tokens_are_listed_with_their_codes_and_open_large() {
     let links = [
@@ -22,8 +29,7 @@ fn several_tokens_are_listed_with_their_codes_and_open_large() {
     ];
     let h = unlocked(&links);
     assert_eq!(h.screen(), Screen::Tokens);
-    let code = account(&links[0]).code_at(NOW).grouped();
-    let spoken = code_label(&code).trim_start_matches("Code ").to_owned();
+    let spoken = spoken_code(&links[0]);
     assert!(
         h.has(&format!("laptop: code {spoken}")),
         "labels: {:?}",
@@ -44,9 +50,7 @@ fn a_token_is_renamed_and_the_vault_keeps_the_new_name() {
         portal_link("workstation", "2028-11-28"),
     ];
     let h = unlocked(&links);
-    let spoken = code_label(&account(&links[0]).code_at(NOW).grouped())
-        .trim_start_matches("Code ")
-        .to_owned();
+    let spoken = spoken_code(&links[0]);
     h.press(&format!("laptop: code {spoken}"));
     h.press("Rename");
     h.type_into("New name", "old laptop");
@@ -69,9 +73,7 @@ fn deleting_a_token_asks_first() {
         portal_link("workstation", "2028-11-28"),
     ];
     let h = unlocked(&links);
-    let spoken = code_label(&account(&links[0]).code_at(NOW).grouped())
-        .trim_start_matches("Code ")
-        .to_owned();
+    let spoken = spoken_code(&links[0]);
     h.press(&format!("laptop: code {spoken}"));
     h.press("Delete");
     assert!(
@@ -145,9 +147,7 @@ fn tokens_are_reordered_from_their_code_screen_and_the_vault_keeps_the_order() {
         portal_link("cluster", "2028-11-28"),
     ];
     let h = unlocked(&links);
-    let spoken = code_label(&account(&links[0]).code_at(NOW).grouped())
-        .trim_start_matches("Code ")
-        .to_owned();
+    let spoken = spoken_code(&links[0]);
     h.press(&format!("cluster: code {spoken}"));
     h.press("Move up in the list");
     assert!(h.has("Token cluster"), "the code screen follows the token");
