@@ -158,22 +158,24 @@ fn a_screen_with_two_codes_gives_both() {
 
 #[test]
 fn large_codes_of_high_versions_read() {
-    // FIXME: a version-20 code (600 more characters) drawn the same way does not read yet; the
-    // grid is found but sampling fails. Version 10 is what a long key URI needs.
-    let payload = format!("{KEY_URI}&note={}", "x".repeat(160));
-    let m = Modules::text(&payload);
-    assert!(
-        m.size > 50,
-        "version high enough to carry several alignment patterns"
-    );
-    let dim = m.size * 4 + 20;
-    let img = draw(
-        dim,
-        dim,
-        &m,
-        square(dim as f64 / 2.0, dim as f64 / 2.0, (m.size * 4) as f64, 2.0),
-    );
-    assert_reads(dim, dim, img, &payload, "large code");
+    // Version 10 is what a long key URI needs; version 20 (six alignment patterns a side
+    // group) is where rqrr's sampling alone gave up, and the fallback decoder reads it.
+    for extra in [160, 760] {
+        let payload = format!("{KEY_URI}&note={}", "x".repeat(extra));
+        let m = Modules::text(&payload);
+        assert!(
+            m.size > 50,
+            "version high enough to carry several alignment patterns"
+        );
+        let dim = m.size * 4 + 20;
+        let img = draw(
+            dim,
+            dim,
+            &m,
+            square(dim as f64 / 2.0, dim as f64 / 2.0, (m.size * 4) as f64, 2.0),
+        );
+        assert_reads(dim, dim, img, &payload, &format!("{}-module code", m.size));
+    }
 }
 
 /// Renders a code made of explicit segments, at 4 px a module.

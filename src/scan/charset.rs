@@ -170,6 +170,12 @@ fn read(bytes: &[u8], charset: Charset) -> Option<String> {
     }
 }
 
+/// `bytes` read as one unlabelled byte segment would be: the character set guessed as ZXing
+/// does. `None` for binary data.
+pub fn guessed_text(bytes: &[u8]) -> Option<String> {
+    read(bytes, guess(bytes))
+}
+
 /// The payload's bytes as they were encoded (Kanji segments as Shift_JIS), and its text where a
 /// character set applies.
 pub fn payload_text(payload: &Payload) -> (Vec<u8>, Option<String>) {

@@ -5,6 +5,8 @@
 //! but spreads the retries over successive frames so that each frame stays cheap. The detector
 //! and decoder are a patched copy of rqrr (see `rqrr/LICENSES.md` for what changed and why); in
 //! front of it sit our own binarizers ([`binarize`]), so rqrr's row-only threshold is never used.
+//! What rqrr cannot read goes to a second pure-Rust decoder, rxing (a port of ZXing), as a
+//! fallback ([`fallback`]; `docs/scanning.md` says which decoder reads which photos and why).
 //!
 //! Every decode runs under `catch_unwind`: the detector has panicked on real photos, and a bad
 //! image must give "no code", never abort the app.
@@ -22,6 +24,7 @@ mod binarize;
 ))]
 pub mod camera;
 mod charset;
+mod fallback;
 mod plane;
 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
 pub mod clipboard;
@@ -127,6 +130,14 @@ struct Attempt {
     inverted: bool,
 }
 
+/// One step of reading a frame: an attempt of our rqrr pipeline, or the fallback decoder
+/// (rxing, see [`fallback`]), on the whole frame or on it halved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Rqrr(Attempt),
+    Fallback { halved: bool },
+}
+
 /// Frames larger than this (in pixels) are halved first: codes in them are big enough, and the
 /// finder search costs in proportion to the area.
 const LARGE_FRAME: usize = 1600 * 1200;
@@ -168,6 +179,43 @@ fn attempts(width: usize, height: usize) -> Vec<Attempt> {
     list.push(a(base, LocalMean, true));
     list.push(a(base, Global, true));
     list
+}
+
+/// The steps of [`decode`]: rqrr's first attempt, which reads most codes (87 of the 137 corpus
+/// photos) at about half of zxing-cpp's speed; then the fallback decoder, which reads most of the
+/// rest in well under a millisecond; then rqrr's dearer retries (other binarizers, scales and
+/// inversion), which read what neither of the first two did. Putting the fallback last would
+/// read the same codes but make every code the first attempt misses pay for the retries first
+/// (median 0.79 ms instead of 0.57 ms on the corpus, measured in one run).
+fn steps(width: usize, height: usize) -> Vec<Step> {
+    let mut list: Vec<Step> = attempts(width, height)
+        .into_iter()
+        .map(Step::Rqrr)
+        .collect();
+    list.insert(1.min(list.len()), Step::Fallback { halved: false });
+    list
+}
+
+/// Runs one step; an empty list when nothing decoded or a decoder panicked.
+fn run_step(frame: &LumaFrame, step: Step) -> Vec<Code> {
+    match step {
+        Step::Rqrr(attempt) => run_attempt(frame, attempt),
+        Step::Fallback { halved: false } => fallback::decode(frame),
+        Step::Fallback { halved: true } => {
+            let (data, width, height) =
+                binarize::downscale2(&frame.data, frame.width, frame.height);
+            let half = LumaFrame {
+                width,
+                height,
+                data,
+            };
+            let mut codes = fallback::decode(&half);
+            for code in &mut codes {
+                code.corners = code.corners.map(|(x, y)| (x * 2.0, y * 2.0));
+            }
+            codes
+        }
+    }
 }
 
 /// Runs one attempt; an empty list when nothing decoded or the detector panicked.
@@ -224,8 +272,8 @@ fn run_attempt(frame: &LumaFrame, attempt: Attempt) -> Vec<Code> {
 /// reads at least one code. Returns every code that attempt read (a screen may show several).
 /// Never panics; an empty list means no code could be read.
 pub fn decode(frame: &LumaFrame) -> Vec<Code> {
-    for attempt in attempts(frame.width, frame.height) {
-        let codes = run_attempt(frame, attempt);
+    for step in steps(frame.width, frame.height) {
+        let codes = run_step(frame, step);
         if !codes.is_empty() {
             return dedup(codes);
         }
@@ -247,21 +295,24 @@ fn dedup(mut codes: Vec<Code>) -> Vec<Code> {
     codes
 }
 
-/// The attempts for live camera frames: no upscaling (a code too small to read is fixed by
-/// moving closer, and upscaling a camera frame costs several times a normal attempt), and large
-/// frames are read at half size first and most often; local-mean thresholding, the dearest
-/// binarizer, only at half size.
-fn live_attempts(width: usize, height: usize) -> Vec<Attempt> {
+/// The steps for live camera frames: no upscaling (a code too small to read is fixed by moving
+/// closer, and upscaling a camera frame costs several times a normal attempt), and large frames
+/// are read at half size first and most often; local-mean thresholding, the dearest binarizer,
+/// and the fallback decoder only at half size.
+fn live_steps(width: usize, height: usize) -> Vec<Step> {
     use Binarizer::*;
-    let a = |scale, binarizer, inverted| Attempt {
-        scale,
-        binarizer,
-        inverted,
+    let a = |scale, binarizer, inverted| {
+        Step::Rqrr(Attempt {
+            scale,
+            binarizer,
+            inverted,
+        })
     };
     if width * height > 640 * 480 {
         vec![
             a(-2, Block, false),
             a(1, Block, false),
+            Step::Fallback { halved: true },
             a(-2, Block, true),
             a(-2, LocalMean, false),
             a(1, Block, true),
@@ -269,6 +320,7 @@ fn live_attempts(width: usize, height: usize) -> Vec<Attempt> {
     } else {
         vec![
             a(1, Block, false),
+            Step::Fallback { halved: false },
             a(1, Block, true),
             a(1, LocalMean, false),
             a(1, Global, false),
@@ -297,9 +349,9 @@ impl Scanner {
         if !binarize::has_contrast(&frame.data, frame.width, frame.height) {
             return Vec::new();
         }
-        let list = live_attempts(frame.width, frame.height);
-        let attempt = list[self.next % list.len()];
+        let list = live_steps(frame.width, frame.height);
+        let step = list[self.next % list.len()];
         self.next = self.next.wrapping_add(1);
-        dedup(run_attempt(frame, attempt))
+        dedup(run_step(frame, step))
     }
 }
