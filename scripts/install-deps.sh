@@ -13,6 +13,15 @@ PACKAGES=(
   libclang-dev      # bindgen, for the V4L2 bindings under the camera crate (nokhwa, scan)
   libv4l-dev        # V4L2 headers for the same bindings (camera on Linux)
   xvfb              # the screen-capture test shows a QR code in a window on a virtual X server
+  # The Wayland screen-capture test (tests/scan_wayland.rs) runs a real desktop stack:
+  dbus-daemon       # its private D-Bus session bus
+  sway              # the headless Wayland compositor that shows the QR code
+  swaybg            # sway's wallpaper program, which draws the QR code
+  grim              # the screenshot program xdg-desktop-portal-wlr runs
+  pipewire-bin      # xdg-desktop-portal-wlr will not start without a PipeWire server
+  xdg-desktop-portal      # the portal the app asks for the screenshot (and its permission store)
+  xdg-desktop-portal-wlr  # the portal's backend for wlroots compositors such as sway
+  xdg-desktop-portal-gtk  # the Access backend, without which portal 1.16 offers no Screenshot
   fonts-dejavu-core # the app's text (Slint finds system fonts), also in docs/screenshots
   libfontconfig1    # Slint's font lookup
   libxkbcommon-x11-0  # the app window's keyboard handling on X11 (winit loads it at run time)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace, after installing the system packages the tests need.
 # Tests that show windows (screen capture) need an X display: without one, Xvfb provides it.
+# The Wayland screen-capture test starts its own headless compositor and ignores that display.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
