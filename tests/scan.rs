@@ -12,7 +12,7 @@ use qrcode::bits::Bits;
 use qrcode::{EcLevel, QrCode, Version};
 
 mod scan_render;
-use scan_render::{blur, draw, levels, noise, square, Lcg, Modules};
+use scan_render::{blur, draw, levels, noise, square, upright, Lcg, Modules};
 
 /// The key URI a portal's activation page shows.
 const KEY_URI: &str = "otpauth://totp/HPC%20Centre:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=HPC%20Centre&period=30&digits=6";
@@ -180,15 +180,10 @@ fn large_codes_of_high_versions_read() {
 
 /// Renders a code made of explicit segments, at 4 px a module.
 fn render_bits(bits: Bits) -> (usize, Vec<u8>) {
-    let m = Modules::of(&QrCode::with_bits(bits, EcLevel::L).unwrap());
-    let dim = m.size * 4;
-    let img = draw(
-        dim,
-        dim,
-        &m,
-        square(dim as f64 / 2.0, dim as f64 / 2.0, dim as f64, 0.0),
-    );
-    (dim, img)
+    upright(
+        &Modules::of(&QrCode::with_bits(bits, EcLevel::L).unwrap()),
+        4,
+    )
 }
 
 #[test]
@@ -285,14 +280,7 @@ fn frames_without_a_code_give_nothing() {
 fn a_damaged_code_is_never_misread() {
     // Wipe ever larger bands of the code: the decoder may fail, but when it reads, it reads the
     // right payload (Reed-Solomon checks every block).
-    let m = Modules::text(KEY_URI);
-    let dim = m.size * 4;
-    let clean = draw(
-        dim,
-        dim,
-        &m,
-        square(dim as f64 / 2.0, dim as f64 / 2.0, dim as f64, 0.0),
-    );
+    let (dim, clean) = upright(&Modules::text(KEY_URI), 4);
     for band in [4, 12, 24, 40, 60] {
         let mut img = clean.clone();
         let y0 = dim / 2;
@@ -362,14 +350,7 @@ fn scan_stream_reads_recorded_frames_and_stops_at_the_end() {
 #[test]
 fn image_files_are_read_whatever_their_format() {
     let dir = tempfile::tempdir().unwrap();
-    let m = Modules::text(KEY_URI);
-    let dim = m.size * 4;
-    let img = draw(
-        dim,
-        dim,
-        &m,
-        square(dim as f64 / 2.0, dim as f64 / 2.0, dim as f64, 0.0),
-    );
+    let (dim, img) = upright(&Modules::text(KEY_URI), 4);
     let grey = image::GrayImage::from_raw(dim as u32, dim as u32, img).unwrap();
     for ext in ["png", "jpg", "webp"] {
         let path = dir.path().join(format!("portal.{ext}"));
@@ -465,8 +446,7 @@ proptest! {
     #[test]
     fn corrupted_codes_never_panic_and_never_misread(seed in any::<u64>(), flips in 0usize..400) {
         let m = Modules::text("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP");
-        let dim = m.size * 3;
-        let mut img = draw(dim, dim, &m, square(dim as f64 / 2.0, dim as f64 / 2.0, dim as f64, 0.0));
+        let (dim, mut img) = upright(&m, 3);
         let mut rng = Lcg(seed);
         for _ in 0..flips {
             let i = rng.next() as usize % img.len();

@@ -9,10 +9,11 @@ use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
     ConnectionExt, CreateGCAux, CreateWindowAux, EventMask, ImageFormat, WindowClass,
 };
+use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
 mod scan_render;
-use scan_render::{draw, square, Modules};
+use scan_render::{upright, Modules};
 
 const KEY_URI: &str =
     "otpauth://totp/HPC%20Centre:alice?secret=JBSWY3DPEHPK3PXP&issuer=HPC%20Centre";
@@ -27,10 +28,16 @@ impl Drop for OwnXvfb {
     }
 }
 
-/// Makes sure an X display is reachable, starting Xvfb on a free display number if needed.
-fn x_display() -> Option<OwnXvfb> {
-    if std::env::var_os("DISPLAY").is_some() && x11rb::connect(None).is_ok() {
-        return None;
+/// A connection to an X display, starting Xvfb on a free display number if none is reachable.
+/// The connection that proved the display reachable is the one returned: an X server resets
+/// itself when its last client leaves, and a second connection made just after the first one
+/// closed can meet that reset ("connection reset by peer"), as this test once did under
+/// `xvfb-run`.
+fn x_display() -> (Option<OwnXvfb>, RustConnection, usize) {
+    if std::env::var_os("DISPLAY").is_some() {
+        if let Ok((conn, screen)) = x11rb::connect(None) {
+            return (None, conn, screen);
+        }
     }
     let number = (90..140)
         .find(|n| {
@@ -57,32 +64,27 @@ fn x_display() -> Option<OwnXvfb> {
     // This test binary holds one test, so nothing else reads the environment concurrently.
     std::env::set_var("DISPLAY", format!(":{number}"));
     let start = Instant::now();
-    while x11rb::connect(None).is_err() {
+    loop {
+        if let Ok((conn, screen)) = x11rb::connect(None) {
+            return (Some(guard), conn, screen);
+        }
         assert!(
             start.elapsed() < Duration::from_secs(20),
             "Xvfb did not start"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Some(guard)
 }
 
 #[test]
 fn a_qr_code_shown_in_a_window_is_found_on_the_screen() {
-    let _xvfb = x_display();
-    let (conn, screen_num) = x11rb::connect(None).unwrap();
+    let (_xvfb, conn, screen_num) = x_display();
     let screen = conn.setup().roots[screen_num].clone();
     assert_eq!(screen.root_depth, 24, "the test draws 24-bit pixels");
 
     // A window at (300, 200), like a browser showing the portal's activation page.
-    let m = Modules::text(KEY_URI);
-    let side = (m.size * 4) as u16;
-    let luma = draw(
-        side as usize,
-        side as usize,
-        &m,
-        square(side as f64 / 2.0, side as f64 / 2.0, side as f64, 0.0),
-    );
+    let (side, luma) = upright(&Modules::text(KEY_URI), 4);
+    let side = side as u16;
     let window = conn.generate_id().unwrap();
     conn.create_window(
         screen.root_depth,

@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod scan_render;
-use scan_render::{draw, square, Modules};
+use scan_render::{upright, Modules};
 
 const KEY_URI: &str =
     "otpauth://totp/HPC%20Centre:alice?secret=JBSWY3DPEHPK3PXP&issuer=HPC%20Centre";
@@ -232,14 +232,7 @@ fn connect(address: &str) -> zbus::blocking::Connection {
 
 /// The QR code of `KEY_URI` as a PNG with a white margin, for the compositor's wallpaper.
 fn write_qr_png(path: &Path) {
-    let modules = Modules::text(KEY_URI);
-    let side = modules.size * 6;
-    let luma = draw(
-        side,
-        side,
-        &modules,
-        square(side as f64 / 2.0, side as f64 / 2.0, side as f64, 0.0),
-    );
+    let (side, luma) = upright(&Modules::text(KEY_URI), 6);
     image::GrayImage::from_raw(side as u32, side as u32, luma)
         .expect("a whole image")
         .save(path)

@@ -1,6 +1,6 @@
 //! Drawing QR codes into luma frames the way a camera or a screen shows them, for the scan
-//! tests and benchmarks: scaled, turned, tilted, blurred, noisy, dim. Shared by `tests/scan.rs`
-//! and `benches/scan.rs`.
+//! tests and benchmarks: scaled, turned, tilted, blurred, noisy, dim. Shared by the `tests/scan*.rs`
+//! files and `benches/scan.rs`.
 #![allow(dead_code)]
 
 use qrcode::{EcLevel, QrCode};
@@ -122,6 +122,15 @@ pub fn square(cx: f64, cy: f64, side: f64, degrees: f64) -> [(f64, f64); 4] {
     let (s, c) = degrees.to_radians().sin_cos();
     let r = side / 2.0;
     [(-r, -r), (r, -r), (r, r), (-r, r)].map(|(x, y)| (cx + x * c - y * s, cy + x * s + y * c))
+}
+
+/// `modules` drawn upright, filling a square frame at `px` pixels a module: the frame's side
+/// and its pixels. The cleanest picture of a code, as a screen or an image file shows it.
+pub fn upright(modules: &Modules, px: usize) -> (usize, Vec<u8>) {
+    let side = modules.size * px;
+    let half = side as f64 / 2.0;
+    let img = draw(side, side, modules, square(half, half, side as f64, 0.0));
+    (side, img)
 }
 
 /// Box blur of radius `r`, applied twice (close to a Gaussian).
