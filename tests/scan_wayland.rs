@@ -479,13 +479,9 @@ fn a_session_bus_without_a_portal_is_a_clear_error_at_once() {
         bus_address: Some(address),
         portal_timeout: Duration::from_secs(30),
     };
-    let start = Instant::now();
     let err = scan_screens_in(&session).unwrap_err().to_string();
-    assert!(
-        start.elapsed() < Duration::from_secs(5),
-        "an absent portal is known at once, not after the timeout ({:?})",
-        start.elapsed()
-    );
+    // Known from the bus's answer at once, not by waiting out the timeout.
+    assert!(!err.contains("did not answer within"), "{err}");
     assert!(err.contains("the desktop portal is not available"), "{err}");
     assert!(err.contains("ServiceUnknown"), "{err}");
     assert!(err.contains("no X display to fall back on"), "{err}");
