@@ -3,10 +3,10 @@
 //! `decode/*` is the thorough decoder used for files and the screen; `live/*` is one frame of the
 //! camera scanner, which spreads its retries over frames. The budget: a 1280×720 frame
 //! with nothing in view must cost no more than twice what zxing-cpp takes on it; compare
-//! `live/empty_1280x720` with zxing-cpp on the same frame (rebuild it in Python with the same
-//! gradient and `Lcg` noise, and time `zxingcpp.read_barcodes(frame, formats=QRCode)`: about
-//! 1.3 ms and 14.9M instructions under callgrind on the development machine). Wall times on a
-//! shared machine drift; instruction counts (`valgrind --tool=callgrind`) compare reliably.
+//! `live/empty_1280x720` with zxing-cpp on the same frame, which `benches/empty_frame_zxing.py`
+//! rebuilds bit for bit and times (run it right after this bench; about 1.3–1.8 ms, and 14.9M
+//! instructions under callgrind, on the development machine). Wall times on a shared machine
+//! drift; instruction counts (`valgrind --tool=callgrind`) compare reliably.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pocketpass::scan::{self, LumaFrame, Scanner};
