@@ -1,10 +1,11 @@
 //! The second decoder: rxing, a pure-Rust port of ZXing, for the frames our rqrr pipeline cannot
 //! read.
 //!
-//! rqrr with our binarizers reads most photos, but its detector still fails on codes that are
-//! curved or damaged, printed as dots, drawn at one pixel per module, in QR Model 1, or where a
-//! finder pattern is partly hidden: ZXing's finder search (which tolerates uneven finder runs),
-//! its perspective sampling from the alignment pattern and its Model 1 reader read those. The
+//! rqrr with our binarizers reads most photos, but its detector still fails on codes whose
+//! finder patterns are cut by the photo's edge, misshapen or drawn as round dots, on very large
+//! codes (version 40) and on QR Model 1: ZXing's finder search (which tolerates uneven finder
+//! runs), its perspective sampling from the alignment pattern and its Model 1 reader read
+//! those. The
 //! issue that asked for rqrr allowed a second pure-Rust decoder as a fallback; which decoder reads
 //! which corpus image is listed in `docs/scanning.md`.
 //!
@@ -37,7 +38,8 @@ pub(super) fn decode(frame: &LumaFrame) -> Vec<Code> {
             ..DecodeHints::default()
         };
         // The zxing-cpp port reads several codes at once (a screen may show more than one)
-        // and QR Model 1; the older Java port's detector reads some damaged codes it misses.
+        // and QR Model 1; rxing's own reader tries the older Java port's detector, which
+        // works differently, when it finds none, and so do we.
         let results = QrReader
             .decode_multiple_with_hints(&mut image, &hints)
             .unwrap_or_default();
