@@ -11,10 +11,13 @@ fn main() {}
 
 #[cfg(feature = "ui")]
 fn main() {
+    // Read when the script runs, not when it is compiled: a build folder shared by two
+    // checkouts reuses the compiled script, and a path baked in would name the other checkout.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let config = slint_build::CompilerConfiguration::new()
         .with_style("material".into())
         .with_debug_info(true)
         .with_default_translation_context(slint_build::DefaultTranslationContext::None)
-        .with_bundled_translations(concat!(env!("CARGO_MANIFEST_DIR"), "/ui/translations"));
+        .with_bundled_translations(format!("{dir}/ui/translations"));
     slint_build::compile_with_config("ui/app.slint", config).expect("the Slint UI compiles");
 }
