@@ -147,14 +147,7 @@ fn a_camera_that_shows_no_code_says_so_and_offers_the_other_ways() {
     let preview = h.find("Camera preview");
     let status = preview.accessible_description().unwrap_or_default();
     assert!(status.contains("camera stopped"), "{status}");
-    for other in [
-        "Scan screen",
-        "Open image",
-        "Paste link",
-        "Enter key manually",
-    ] {
-        assert!(h.has(other), "{other} is offered");
-    }
+    assert_other_sources_offered(&h);
 }
 
 #[test]
@@ -209,18 +202,23 @@ fn a_missing_or_refused_camera_is_explained_and_the_other_ways_stay_offered() {
         assert_eq!(h.screen(), Screen::Add, "the scan screen stays");
         let shown = h.notices().join(" ") + " " + &h.labels().join(" ");
         assert!(shown.contains(expected), "{expected:?} not in {shown:?}");
-        for other in [
-            "Scan screen",
-            "Open image",
-            "Paste link",
-            "Enter key manually",
-        ] {
-            assert!(h.has(other), "{other} is still offered");
-        }
+        assert_other_sources_offered(&h);
         // And another way works: the portal's link, pasted.
         h.press("Paste link");
         h.type_into("Key link", &portal_link("laptop", "2028-11-28"));
         h.press("Use link");
         assert_eq!(h.screen(), Screen::Found);
+    }
+}
+
+/// Without a camera, every other way to install a key stays on the scan screen.
+fn assert_other_sources_offered(h: &Harness) {
+    for other in [
+        "Scan screen",
+        "Open image",
+        "Paste link",
+        "Enter key manually",
+    ] {
+        assert!(h.has(other), "{other} is still offered");
     }
 }

@@ -186,6 +186,14 @@ impl Harness {
         Self::on(dir, now, Vec::new())
     }
 
+    /// [`Harness::with_vault`], then unlocked with `pin` as the user would.
+    pub fn unlocked(now: u64, pin: &str, links: &[String]) -> Self {
+        let h = Self::with_vault(now, pin, links);
+        h.type_into("PIN", pin);
+        h.press("Unlock");
+        h
+    }
+
     /// Waits for the worker and lets Slint instantiate what changed.
     pub fn settle(&self) {
         assert!(

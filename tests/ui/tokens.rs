@@ -7,11 +7,9 @@ use pocketpass::vault::{Pin, Vault};
 /// 2026-11-28 12:00 UTC.
 const NOW: u64 = 1_795_867_200;
 
+/// The app at `NOW`, unlocked, with `links` installed under PIN 482916.
 fn unlocked(links: &[String]) -> Harness {
-    let h = Harness::with_vault(NOW, "482916", links);
-    h.type_into("PIN", "482916");
-    h.press("Unlock");
-    h
+    Harness::unlocked(NOW, "482916", links)
 }
 
 /// The code of `link` at `NOW` as a screen reader reads it in a list row ("2 8 7 0 8 2").

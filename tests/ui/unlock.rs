@@ -76,9 +76,7 @@ fn the_last_wrong_pin_wipes_the_keys_and_says_what_to_do() {
 
 #[test]
 fn lock_hides_the_codes_until_the_pin_is_entered_again() {
-    let h = Harness::with_vault(NOW, "482916", &one_token());
-    h.type_into("PIN", "482916");
-    h.press("Unlock");
+    let h = Harness::unlocked(NOW, "482916", &one_token());
     assert_eq!(h.screen(), Screen::Token);
     h.press("Lock");
     assert_eq!(h.screen(), Screen::Unlock);
@@ -90,9 +88,7 @@ fn lock_hides_the_codes_until_the_pin_is_entered_again() {
 
 #[test]
 fn two_minutes_without_use_lock_the_app() {
-    let h = Harness::with_vault(NOW, "482916", &one_token());
-    h.type_into("PIN", "482916");
-    h.press("Unlock");
+    let h = Harness::unlocked(NOW, "482916", &one_token());
     h.wait(119);
     assert_eq!(h.screen(), Screen::Token, "not yet");
     h.wait(1);
@@ -101,9 +97,7 @@ fn two_minutes_without_use_lock_the_app() {
 
 #[test]
 fn minimising_the_window_locks_the_app() {
-    let h = Harness::with_vault(NOW, "482916", &one_token());
-    h.type_into("PIN", "482916");
-    h.press("Unlock");
+    let h = Harness::unlocked(NOW, "482916", &one_token());
     assert_eq!(h.screen(), Screen::Token);
     h.wait(1);
     assert_eq!(h.screen(), Screen::Token, "a visible window stays unlocked");
