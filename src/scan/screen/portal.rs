@@ -79,11 +79,16 @@ fn handle_token() -> String {
     )
 }
 
-/// The request object path the portal will use, as the portal's documentation defines it:
-/// the caller's unique name without the leading ':' and with '.' as '_', then the token.
-fn request_path(unique_name: &str, token: &str) -> String {
+/// Where the portal puts this caller's request objects, as the portal's documentation defines
+/// it: the caller's unique name without the leading ':' and with '.' as '_'.
+fn request_namespace(unique_name: &str) -> String {
     let sender = unique_name.trim_start_matches(':').replace('.', "_");
-    format!("{PORTAL_PATH}/request/{sender}/{token}")
+    format!("{PORTAL_PATH}/request/{sender}")
+}
+
+/// The request object path the portal will use for `token`.
+fn request_path(unique_name: &str, token: &str) -> String {
+    format!("{}/{token}", request_namespace(unique_name))
 }
 
 /// The local file a `file://` URI names, percent-decoded. `None` for any other kind of URI.
@@ -123,10 +128,7 @@ pub(super) fn capture(
     // Listen before calling (the portal's race avoidance). The namespace covers every request
     // path of this connection, so that a portal which picks another path (older portals ignore
     // the token) is still heard; the exact path and the sender are checked below.
-    let namespace = format!(
-        "{PORTAL_PATH}/request/{}",
-        unique_name.trim_start_matches(':').replace('.', "_")
-    );
+    let namespace = request_namespace(&unique_name);
     let rule = zbus::MatchRule::builder()
         .msg_type(zbus::message::Type::Signal)
         .interface(REQUEST_INTERFACE)
