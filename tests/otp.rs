@@ -4,7 +4,8 @@ mod common;
 
 use common::{RFC4226_VECTORS, RFC6238_VECTORS};
 use pocketpass::otp::{
-    parse_payload, parse_uri, Account, Algorithm, Kind, MigrationBatch, OtpError, Payload, Secret,
+    self, parse_payload, parse_uri, Account, Algorithm, Kind, MigrationBatch, OtpError, Payload,
+    Secret,
 };
 
 /// Base32 of the ASCII secrets RFC 6238 Appendix B uses for each hash.
@@ -448,6 +449,88 @@ fn damaged_exports_are_errors() {
         parse_payload(&md5),
         Err(OtpError::UnknownAlgorithm(_))
     ));
+}
+
+/// Issue 12, item 1: an export with no accounts was accepted ("added 0 account(s)", and a
+/// panic in the window). It is refused with its own error.
+#[test]
+fn a_google_export_with_no_accounts_is_refused() {
+    for uri in [
+        "otpauth-migration://offline?data=".to_owned(),
+        migration_uri(&[], 1, 0, 7),
+    ] {
+        let err = parse_payload(&uri).unwrap_err();
+        assert_eq!(err, OtpError::EmptyExport, "{uri}");
+        assert!(err
+            .to_string()
+            .contains("this QR code holds a Google Authenticator export with no accounts"));
+    }
+}
+
+/// Issue 12, item 2: `data=GP////8P` claims 4,294,967,295 parts; the batch then listed every
+/// missing part (gigabytes). Sizes above the documented bound are refused.
+#[test]
+fn an_export_claiming_four_billion_parts_is_refused() {
+    let err = parse_payload("otpauth-migration://offline?data=GP////8P").unwrap_err();
+    assert!(matches!(err, OtpError::Migration(_)), "{err:?}");
+    assert!(err.to_string().contains("at most 100"), "{err}");
+    let a = otp_parameters(b"12345678901234567890", "a", "X", 1, 1, 2, 0);
+    let too_many = migration_uri(
+        std::slice::from_ref(&a),
+        u64::from(otp::MAX_BATCH_SIZE) + 1,
+        0,
+        1,
+    );
+    assert!(parse_payload(&too_many).is_err());
+    let most = migration_uri(&[a], u64::from(otp::MAX_BATCH_SIZE), 99, 1);
+    let Payload::Migration(part) = parse_payload(&most).unwrap() else {
+        panic!("expected an export");
+    };
+    let mut batch = MigrationBatch::new();
+    batch.add(part).unwrap();
+    assert_eq!(batch.missing().len(), 99);
+}
+
+/// Issue 12, item 2: a part number of 4,294,967,295 overflowed `batch_index + 1` while the
+/// error was being written (a panic in debug builds); a part past the end is refused calmly.
+#[test]
+fn a_part_number_past_the_end_is_refused_without_overflow() {
+    let a = otp_parameters(b"12345678901234567890", "a", "X", 1, 1, 2, 0);
+    for index in [1, 2, u64::from(u32::MAX), u64::MAX >> 1] {
+        let uri = migration_uri(std::slice::from_ref(&a), 1, index, 1);
+        let err = parse_payload(&uri).unwrap_err();
+        assert!(matches!(err, OtpError::Migration(_)), "{index}: {err:?}");
+        assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+}
+
+/// Issue 12, item 2: one export, one id: a part that names two different ids (or sizes) is
+/// refused instead of silently taking the last.
+#[test]
+fn a_part_with_two_batch_ids_is_refused() {
+    let a = otp_parameters(b"12345678901234567890", "a", "X", 1, 1, 2, 0);
+    let mut payload = Vec::new();
+    field_bytes(1, &a, &mut payload);
+    field_varint(3, 2, &mut payload);
+    field_varint(4, 0, &mut payload);
+    field_varint(5, 11, &mut payload);
+    field_varint(5, 12, &mut payload);
+    let uri = format!(
+        "otpauth-migration://offline?data={}",
+        data_encoding::BASE64URL_NOPAD.encode(&payload)
+    );
+    let err = parse_payload(&uri).unwrap_err();
+    assert!(err.to_string().contains("two different values"), "{err}");
+}
+
+/// A paste longer than any QR code holds is refused before parsing.
+#[test]
+fn text_longer_than_any_key_link_is_refused() {
+    let long = format!(
+        "otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ&issuer={}",
+        "x".repeat(otp::MAX_PAYLOAD_BYTES)
+    );
+    assert!(matches!(parse_payload(&long), Err(OtpError::TooLong(_))));
 }
 
 mod never_panics {

@@ -52,4 +52,10 @@ pub enum OtpError {
     /// A Google Authenticator export that cannot be read.
     #[error("this Google Authenticator export cannot be read: {0}")]
     Migration(String),
+    /// A Google Authenticator export that holds no accounts: there is nothing to install.
+    #[error("this QR code holds a Google Authenticator export with no accounts; export the accounts again in Google Authenticator and scan the new code")]
+    EmptyExport,
+    /// More text than any QR code or key link holds: refused before it is parsed.
+    #[error("this is {0} characters long, more than any key link holds; copy the link alone")]
+    TooLong(usize),
 }

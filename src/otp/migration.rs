@@ -152,31 +152,63 @@ fn truncated() -> OtpError {
     OtpError::Migration("the data is cut short (was the whole QR code read?)".into())
 }
 
+/// The most QR codes one export may claim to span. Google's exporter puts about ten accounts in
+/// each code, so this allows some thousand accounts, while a hostile code claiming four billion
+/// parts (which the window would list as "missing") is refused.
+pub const MAX_BATCH_SIZE: u32 = 100;
+
 fn parse_payload(bytes: &[u8]) -> Result<MigrationPart, OtpError> {
     let mut reader = Reader { bytes };
-    let mut part = MigrationPart {
-        accounts: Vec::new(),
-        batch_size: 1,
-        batch_index: 0,
-        batch_id: 0,
-    };
+    let mut accounts = Vec::new();
+    let (mut size, mut index, mut id) = (None, None, None);
     while let Some((number, value)) = reader.field()? {
         match (number, value) {
-            (1, Value::Bytes(b)) => part.accounts.push(parse_otp_parameters(b)?),
-            (3, Value::Varint(v)) => part.batch_size = (v as u32).max(1),
-            (4, Value::Varint(v)) => part.batch_index = v as u32,
-            (5, Value::Varint(v)) => part.batch_id = v as i64,
+            (1, Value::Bytes(b)) => accounts.push(parse_otp_parameters(b)?),
+            (3, Value::Varint(v)) => set_once(&mut size, v, "number of parts")?,
+            (4, Value::Varint(v)) => set_once(&mut index, v, "part number")?,
+            (5, Value::Varint(v)) => set_once(&mut id, v, "export id")?,
             _ => {} // version and future fields
         }
     }
-    if part.batch_index >= part.batch_size {
+    // An export of one code may leave the size out (proto3's default, 0): it means one part.
+    let size = size.unwrap_or(0).max(1);
+    let index = index.unwrap_or(0);
+    if size > u64::from(MAX_BATCH_SIZE) {
         return Err(OtpError::Migration(format!(
-            "part {} of {} does not exist",
-            part.batch_index + 1,
-            part.batch_size
+            "it claims to be one of {size} QR codes; an export has at most {MAX_BATCH_SIZE}"
         )));
     }
-    Ok(part)
+    if index >= size {
+        return Err(OtpError::Migration(format!(
+            "it claims to be part {} of {size}, which does not exist",
+            index.saturating_add(1)
+        )));
+    }
+    if accounts.is_empty() {
+        return Err(OtpError::EmptyExport);
+    }
+    Ok(MigrationPart {
+        accounts,
+        // Both checked against MAX_BATCH_SIZE above, so they fit.
+        batch_size: size as u32,
+        batch_index: index as u32,
+        // Google writes the id as an int32; a negative one arrives sign-extended to 64 bits.
+        batch_id: id.unwrap_or(0) as i64,
+    })
+}
+
+/// Keeps the first value of a field that must appear once; a second, different value makes
+/// the export ambiguous (which export, which part?) and is refused.
+fn set_once(slot: &mut Option<u64>, value: u64, what: &str) -> Result<(), OtpError> {
+    match *slot {
+        Some(existing) if existing != value => Err(OtpError::Migration(format!(
+            "it gives two different values for its {what}"
+        ))),
+        _ => {
+            *slot = Some(value);
+            Ok(())
+        }
+    }
 }
 
 fn parse_otp_parameters(bytes: &[u8]) -> Result<Account, OtpError> {
@@ -260,7 +292,7 @@ impl MigrationBatch {
         Ok(())
     }
 
-    /// The positions (counting from 1) of parts not yet seen.
+    /// The positions (counting from 1) of parts not yet seen; at most [`MAX_BATCH_SIZE`].
     pub fn missing(&self) -> Vec<u32> {
         let size = self.size.map_or(1, |(_, s)| s);
         (0..size)
@@ -269,7 +301,8 @@ impl MigrationBatch {
             .collect()
     }
 
-    /// All accounts, in export order, once every part has been seen.
+    /// All accounts, in export order, once every part has been seen; never an empty list,
+    /// since every part holds at least one account.
     pub fn accounts(&self) -> Option<Vec<Account>> {
         if self.size.is_none() || !self.missing().is_empty() {
             return None;

@@ -14,7 +14,7 @@ mod uri;
 pub use account::{Account, Algorithm, Code, Kind, Secret, MIN_SECRET_BYTES};
 pub use error::OtpError;
 pub use expiry::Expiry;
-pub use migration::{parse_migration, MigrationBatch, MigrationPart};
+pub use migration::{parse_migration, MigrationBatch, MigrationPart, MAX_BATCH_SIZE};
 pub use uri::parse_uri;
 
 /// What one QR code or pasted link holds.
@@ -27,11 +27,18 @@ pub enum Payload {
     Migration(MigrationPart),
 }
 
+/// The longest text [`parse_payload`] reads, in bytes. The largest QR code holds 2,953 bytes
+/// (7,089 digits), so no real key link comes near; a longer paste is refused before parsing.
+pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
+
 /// Reads whatever text a QR code or a pasted link holds and says which key(s) it carries.
 ///
 /// Leading and trailing white space is ignored, since pasted links often bring a newline.
 pub fn parse_payload(text: &str) -> Result<Payload, OtpError> {
     let text = text.trim();
+    if text.len() > MAX_PAYLOAD_BYTES {
+        return Err(OtpError::TooLong(text.chars().count()));
+    }
     if has_scheme(text, "otpauth-migration://") {
         parse_migration(text).map(Payload::Migration)
     } else {
