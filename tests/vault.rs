@@ -31,6 +31,12 @@ fn account(name: &str) -> Account {
     .unwrap()
 }
 
+/// Opens a vault made here with [`TEST_ITERATIONS`]: the app's [`Vault::unlock`] refuses that
+/// cost as a damaged header.
+fn unlock(dir: &Path, pin: &Pin) -> Result<Vault, VaultError> {
+    Vault::unlock_insecure_for_tests(dir, pin, TEST_ITERATIONS)
+}
+
 fn new_vault(dir: &Path) -> Vault {
     let mut vault = Vault::create_insecure_for_tests(dir, &pin(), TEST_ITERATIONS).unwrap();
     vault.add(account("alice")).unwrap();
@@ -74,7 +80,7 @@ fn weak_pins_are_refused_for_a_new_vault() {
 fn accounts_survive_a_restart_and_no_secret_is_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     drop(new_vault(dir.path()));
-    let vault = Vault::unlock(dir.path(), &pin()).unwrap();
+    let vault = unlock(dir.path(), &pin()).unwrap();
     assert_eq!(vault.accounts(), &[account("alice")]);
     assert_eq!(vault.accounts()[0].extra("expires"), Some("2028-11-28"));
     for (path, bytes) in common::files_under(dir.path()) {
@@ -97,7 +103,7 @@ fn tokens_keep_the_order_the_user_gives_them_across_a_restart() {
     vault.move_account(2, 0).unwrap();
     vault.move_account(1, 99).unwrap();
     drop(vault);
-    let mut vault = Vault::unlock(dir.path(), &pin()).unwrap();
+    let mut vault = unlock(dir.path(), &pin()).unwrap();
     let names: Vec<&str> = vault.accounts().iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["carol", "bob", "alice"]);
     let before = vault_bytes(dir.path());
@@ -130,7 +136,7 @@ fn ten_wrong_pins_wipe_the_keys_and_each_failure_says_how_many_tries_remain() {
     let dir = tempfile::tempdir().unwrap();
     drop(new_vault(dir.path()));
     for attempt in 1..MAX_ATTEMPTS {
-        match Vault::unlock(dir.path(), &Pin::entered("999000")) {
+        match unlock(dir.path(), &Pin::entered("999000")) {
             Err(VaultError::WrongPin { remaining }) => {
                 assert_eq!(remaining, MAX_ATTEMPTS - attempt);
                 assert!(VaultError::WrongPin { remaining }
@@ -142,13 +148,13 @@ fn ten_wrong_pins_wipe_the_keys_and_each_failure_says_how_many_tries_remain() {
         // The counter is on disk: a "restart" (a new unlock call) sees it.
         assert_eq!(Vault::failed_attempts(dir.path()).unwrap(), attempt);
     }
-    let err = Vault::unlock(dir.path(), &Pin::entered("999000")).unwrap_err();
+    let err = unlock(dir.path(), &Pin::entered("999000")).unwrap_err();
     assert!(matches!(err, VaultError::Wiped(10)), "{err:?}");
     assert!(err.to_string().contains("wiped"));
     assert!(!dir.path().join(VAULT_FILE).exists());
     // Even the right PIN cannot bring them back, and the user is told why.
     assert!(matches!(
-        Vault::unlock(dir.path(), &pin()),
+        unlock(dir.path(), &pin()),
         Err(VaultError::Wiped(_))
     ));
     for (path, bytes) in common::files_under(dir.path()) {
@@ -165,11 +171,11 @@ fn a_right_pin_resets_the_counter() {
     let dir = tempfile::tempdir().unwrap();
     drop(new_vault(dir.path()));
     for _ in 0..MAX_ATTEMPTS - 1 {
-        assert!(Vault::unlock(dir.path(), &Pin::entered("999000")).is_err());
+        assert!(unlock(dir.path(), &Pin::entered("999000")).is_err());
     }
-    drop(Vault::unlock(dir.path(), &pin()).unwrap());
+    drop(unlock(dir.path(), &pin()).unwrap());
     assert_eq!(Vault::failed_attempts(dir.path()).unwrap(), 0);
-    match Vault::unlock(dir.path(), &Pin::entered("999000")) {
+    match unlock(dir.path(), &Pin::entered("999000")) {
         Err(VaultError::WrongPin { remaining }) => assert_eq!(remaining, MAX_ATTEMPTS - 1),
         other => panic!("{other:?}"),
     }
@@ -185,7 +191,7 @@ fn a_tampered_byte_anywhere_gives_the_integrity_error_not_wrong_pin() {
             let mut bytes = original.clone();
             bytes[i] ^= flip;
             fs::write(dir.path().join(VAULT_FILE), &bytes).unwrap();
-            match Vault::unlock(dir.path(), &pin()) {
+            match unlock(dir.path(), &pin()) {
                 Err(VaultError::Corrupt(_)) => {}
                 other => panic!("byte {i} ^ {flip:#x}: {other:?}"),
             }
@@ -193,7 +199,7 @@ fn a_tampered_byte_anywhere_gives_the_integrity_error_not_wrong_pin() {
     }
     for len in [0, 5, 47, original.len() - 1] {
         fs::write(dir.path().join(VAULT_FILE), &original[..len]).unwrap();
-        let err = Vault::unlock(dir.path(), &pin()).unwrap_err();
+        let err = unlock(dir.path(), &pin()).unwrap_err();
         assert!(
             matches!(err, VaultError::Corrupt(_) | VaultError::NotAVault(_)),
             "cut to {len}: {err:?}"
@@ -202,7 +208,97 @@ fn a_tampered_byte_anywhere_gives_the_integrity_error_not_wrong_pin() {
     // Damage is not a wrong PIN: no attempt was counted.
     assert_eq!(Vault::failed_attempts(dir.path()).unwrap(), 0);
     fs::write(dir.path().join(VAULT_FILE), &original).unwrap();
-    assert!(Vault::unlock(dir.path(), &pin()).is_ok());
+    assert!(unlock(dir.path(), &pin()).is_ok());
+}
+
+/// Rewrites the vault's iteration count, recomputing the (unkeyed) checksum as anyone can.
+fn set_iterations(dir: &Path, iterations: u32) -> Vec<u8> {
+    use sha2::Digest;
+    let mut bytes = vault_bytes(dir);
+    bytes[12..16].copy_from_slice(&iterations.to_le_bytes());
+    let body_len = bytes.len() - 32;
+    let checksum = sha2::Sha256::digest(&bytes[..body_len]);
+    bytes[body_len..].copy_from_slice(&checksum);
+    fs::write(dir.join(VAULT_FILE), &bytes).unwrap();
+    bytes
+}
+
+/// Issue 12, item 3: a header edited to iteration counts Pocket Pass never writes (with the
+/// checksum recomputed) was taken for a wrong PIN, so ten right PINs wiped an intact vault, and
+/// 10^8 iterations made each try take minutes. Now it is damage, refused before the counter.
+#[test]
+fn an_edited_iteration_count_is_damage_and_never_counts_or_wipes() {
+    for iterations in [
+        1,
+        TEST_ITERATIONS - 1,
+        format::MAX_ITERATIONS + 1,
+        100_000_000,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        drop(new_vault(dir.path()));
+        let edited = set_iterations(dir.path(), iterations);
+        for attempt in 0..=MAX_ATTEMPTS {
+            let err = unlock(dir.path(), &pin()).unwrap_err();
+            match &err {
+                VaultError::UnsafeKdf { iterations: n, .. } => assert_eq!(*n, iterations),
+                other => panic!("{iterations} iterations, try {attempt}: {other:?}"),
+            }
+            assert!(
+                err.to_string().contains("No PIN attempt was counted"),
+                "{err}"
+            );
+        }
+        assert_eq!(Vault::failed_attempts(dir.path()).unwrap(), 0);
+        assert_eq!(
+            vault_bytes(dir.path()),
+            edited,
+            "the file is left as it was"
+        );
+        assert!(!dir.path().join(vault::WIPED_FILE).exists());
+    }
+}
+
+/// The app's own unlock refuses the cheap cost only tests write, as damage; the explicit
+/// test-only path is the one way to open such a vault.
+#[test]
+fn the_apps_unlock_refuses_a_vault_below_the_real_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_vault(dir.path()));
+    let err = Vault::unlock(dir.path(), &pin()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VaultError::UnsafeKdf {
+                iterations: TEST_ITERATIONS,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(Vault::failed_attempts(dir.path()).unwrap(), 0);
+    assert!(unlock(dir.path(), &pin()).is_ok());
+}
+
+/// A backup whose header was edited the same way is damage too, not a wrong password.
+#[test]
+fn an_edited_backup_iteration_count_is_damage_not_a_wrong_password() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = new_vault(dir.path());
+    let backup = dir.path().join("backup.pocketpass");
+    let password = Password::entered("a long backup password");
+    vault.export(&backup, &password).unwrap();
+    let mut bytes = fs::read(&backup).unwrap();
+    bytes[12..16].copy_from_slice(&1u32.to_le_bytes());
+    let body_len = bytes.len() - 32;
+    let checksum = sha2::Sha256::digest(&bytes[..body_len]);
+    bytes[body_len..].copy_from_slice(&checksum);
+    fs::write(&backup, &bytes).unwrap();
+    let err = Vault::read_backup(&backup, &password, vault::KdfCost::STANDARD).unwrap_err();
+    assert!(
+        matches!(err, VaultError::UnsafeKdf { iterations: 1, .. }),
+        "{err:?}"
+    );
 }
 
 /// Rewrites the vault as if a newer Pocket Pass had written it (valid checksum).
@@ -222,7 +318,7 @@ fn a_newer_format_version_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     drop(new_vault(dir.path()));
     let newer = make_newer_version(dir.path());
-    let err = Vault::unlock(dir.path(), &pin()).unwrap_err();
+    let err = unlock(dir.path(), &pin()).unwrap_err();
     assert!(
         matches!(err, VaultError::UnsupportedVersion { version: 2, .. }),
         "{err:?}"
@@ -258,10 +354,10 @@ fn change_pin_uses_a_new_salt_and_the_old_pin_stops_working() {
         "salt must change with the PIN"
     );
     assert!(matches!(
-        Vault::unlock(dir.path(), &pin()),
+        unlock(dir.path(), &pin()),
         Err(VaultError::WrongPin { .. })
     ));
-    let vault = Vault::unlock(dir.path(), &Pin::entered("271828")).unwrap();
+    let vault = unlock(dir.path(), &Pin::entered("271828")).unwrap();
     assert_eq!(vault.accounts(), &[account("alice")]);
 }
 
@@ -279,7 +375,7 @@ fn hotp_counter_is_saved_before_the_code_is_given() {
         .unwrap();
     assert_eq!(vault.code(0, 0).unwrap().as_str(), "755224");
     drop(vault);
-    let mut vault = Vault::unlock(dir.path(), &pin()).unwrap();
+    let mut vault = unlock(dir.path(), &pin()).unwrap();
     assert_eq!(vault.code(0, 0).unwrap().as_str(), "287082");
 }
 
@@ -307,7 +403,7 @@ fn names_find_rename_remove_and_duplicates() {
     let removed = vault.remove("alice").unwrap();
     assert_eq!(removed.name, "alice");
     drop(vault);
-    let vault = Vault::unlock(dir.path(), &pin()).unwrap();
+    let vault = unlock(dir.path(), &pin()).unwrap();
     let names: Vec<&str> = vault.accounts().iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Bob's laptop"]);
 }
@@ -389,7 +485,7 @@ fn kill_9_during_saves_never_leaves_an_unopenable_or_lost_vault() {
     if let Some(dir) = std::env::var_os(CHILD_SAVE_LOOP) {
         // Child: save as fast as possible until killed.
         let dir = PathBuf::from(dir);
-        let mut vault = Vault::unlock(&dir, &pin()).unwrap();
+        let mut vault = unlock(&dir, &pin()).unwrap();
         let mut n = vault.accounts().len();
         loop {
             vault.add(account(&format!("loop-{n}"))).unwrap();
@@ -417,7 +513,7 @@ fn kill_9_during_saves_never_leaves_an_unopenable_or_lost_vault() {
         std::thread::sleep(Duration::from_millis(5 + delay));
         process.kill().unwrap(); // SIGKILL on Unix
         process.wait().unwrap();
-        let vault = Vault::unlock(dir.path(), &pin())
+        let vault = unlock(dir.path(), &pin())
             .unwrap_or_else(|e| panic!("after kill {i}: the vault does not open: {e}"));
         let count = vault.accounts().len();
         assert!(
@@ -441,7 +537,7 @@ fn a_full_disk_leaves_the_old_vault_byte_for_byte() {
     if let Some(dir) = std::env::var_os(CHILD_BIG_SAVE) {
         // Child, with a file-size limit: try to save a vault larger than the limit.
         let dir = PathBuf::from(dir);
-        let mut vault = Vault::unlock(&dir, &pin()).unwrap();
+        let mut vault = unlock(&dir, &pin()).unwrap();
         let mut big = account("big");
         big.extra.push(("note".into(), "x".repeat(64 * 1024)));
         let err = vault.add(big).unwrap_err();
@@ -488,10 +584,7 @@ fn a_full_disk_leaves_the_old_vault_byte_for_byte() {
         .filter(|n| n.starts_with(".pocketpass-tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-    assert_eq!(
-        Vault::unlock(dir.path(), &pin()).unwrap().accounts().len(),
-        1
-    );
+    assert_eq!(unlock(dir.path(), &pin()).unwrap().accounts().len(), 1);
     assert!(!dir.path().join(ATTEMPTS_FILE).exists());
 }
 
@@ -503,7 +596,7 @@ fn a_format_1_vault_written_from_the_documentation_opens_and_resaves() {
     let dir = tempfile::tempdir().unwrap();
     fs::copy(&fixture, dir.path().join(VAULT_FILE)).unwrap();
     let pin = Pin::entered("271828");
-    let mut vault = Vault::unlock(dir.path(), &pin).unwrap();
+    let mut vault = unlock(dir.path(), &pin).unwrap();
     assert_eq!(vault.accounts().len(), 2);
     assert_eq!(vault.accounts()[0].display_name(), "HPC Centre: alice");
     assert_eq!(vault.accounts()[0].extra("expires"), Some("2028-11-28"));
@@ -512,7 +605,7 @@ fn a_format_1_vault_written_from_the_documentation_opens_and_resaves() {
     // RFC 4226 at counter 3, then the counter is saved as 4.
     assert_eq!(vault.code(1, 0).unwrap().as_str(), "969429");
     drop(vault);
-    let vault = Vault::unlock(dir.path(), &pin).unwrap();
+    let vault = unlock(dir.path(), &pin).unwrap();
     assert_eq!(
         vault.accounts()[1].kind,
         pocketpass::otp::Kind::Hotp { counter: 4 }
@@ -575,7 +668,7 @@ mod never_panics {
                 bytes = with_magic;
             }
             fs::write(dir.path().join(VAULT_FILE), &bytes).unwrap();
-            prop_assert!(Vault::unlock(dir.path(), &pin()).is_err());
+            prop_assert!(unlock(dir.path(), &pin()).is_err());
             prop_assert_eq!(vault_bytes(dir.path()), bytes);
         }
     }

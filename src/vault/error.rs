@@ -34,6 +34,15 @@ pub enum VaultError {
         "{0} is damaged or was tampered with (integrity check failed); restore it from a backup"
     )]
     Corrupt(PathBuf),
+    /// The file's header asks for a key-derivation cost Pocket Pass never writes: it was
+    /// damaged or edited. Refused before any PIN is tried, so no attempt is counted.
+    #[error("{path} asks for {iterations} PBKDF2 iterations, outside the {min}–{max} Pocket Pass uses, so it was damaged or edited; restore it from a backup. No PIN attempt was counted and the file was not changed.", min = super::format::MIN_ITERATIONS, max = super::format::MAX_ITERATIONS)]
+    UnsafeKdf {
+        /// The file.
+        path: PathBuf,
+        /// The iterations its header asks for.
+        iterations: u32,
+    },
     /// The file was written by a newer Pocket Pass; it is left untouched.
     #[error("{path} was written by a newer Pocket Pass (format version {version}); update Pocket Pass to open it. The file was not changed.")]
     UnsupportedVersion {
@@ -74,6 +83,16 @@ pub enum VaultError {
         /// What we were doing ("write", "read", ...).
         action: &'static str,
         /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A change is in place, but the disk did not confirm it: flushing the folder failed after
+    /// the new file replaced the old one. It is in effect now (the PIN changed, the account was
+    /// added), but a power cut before the disk catches up could undo it.
+    #[error("{path} was saved, but the disk did not confirm it ({source}): the change is in effect now, but a power cut could undo it; check the disk")]
+    NotFlushed {
+        /// The file that was replaced or removed.
         path: PathBuf,
         /// The operating system's error.
         source: std::io::Error,

@@ -34,8 +34,15 @@ pub const MAGIC: &[u8; 8] = b"PKTPASS\0";
 pub const FORMAT_VERSION: u16 = 1;
 /// PBKDF2 iterations for new vaults and backups: OWASP's 2023 figure for PBKDF2-HMAC-SHA256.
 pub const DEFAULT_ITERATIONS: u32 = 600_000;
-/// The most iterations a file may ask for; more would hang the app on a crafted file.
-pub const MAX_ITERATIONS: u32 = 100_000_000;
+/// The fewest iterations a file may ask for: what this version writes. A file asking for fewer
+/// was not written by Pocket Pass (only tests make such files, through
+/// [`KdfCost::insecure_for_tests`]).
+pub const MIN_ITERATIONS: u32 = DEFAULT_ITERATIONS;
+/// The most iterations a file may ask for: a little over three times what this version writes,
+/// about 0.5 s on a desktop core, so a later version may raise the cost somewhat without older
+/// ones calling its files damaged, while a crafted file cannot make each try take minutes. A
+/// version that raises the cost further raises the format version too.
+pub const MAX_ITERATIONS: u32 = 2_000_000;
 const HEADER_LEN: usize = 48;
 const CHECKSUM_LEN: usize = 32;
 const TAG_LEN: usize = 16;
@@ -74,6 +81,61 @@ impl KdfParams {
         let mut salt = [0u8; 16];
         random(&mut salt)?;
         Ok(Self { iterations, salt })
+    }
+}
+
+/// The key-derivation cost a program writes new files with and the range it accepts in files it
+/// reads. A file whose header asks for anything else is reported as damaged
+/// ([`VaultError::UnsafeKdf`]) before any PIN is tried, so an edited header neither counts as a
+/// wrong PIN nor makes a try take minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfCost {
+    new: u32,
+    min: u32,
+    max: u32,
+}
+
+impl KdfCost {
+    /// The real cost: new files get [`DEFAULT_ITERATIONS`]; files with [`MIN_ITERATIONS`] to
+    /// [`MAX_ITERATIONS`] are read.
+    pub const STANDARD: KdfCost = KdfCost {
+        new: DEFAULT_ITERATIONS,
+        min: MIN_ITERATIONS,
+        max: MAX_ITERATIONS,
+    };
+
+    /// **For tests only**: new files get `iterations`, and files with as few are read. It makes
+    /// every file far cheaper to attack; production code always uses [`KdfCost::STANDARD`].
+    #[doc(hidden)]
+    pub const fn insecure_for_tests(iterations: u32) -> Self {
+        KdfCost {
+            new: iterations,
+            min: iterations,
+            max: MAX_ITERATIONS,
+        }
+    }
+
+    /// The iterations new files get.
+    pub fn iterations(&self) -> u32 {
+        self.new
+    }
+
+    /// Refuses parameters outside the accepted range as damage.
+    pub fn check(&self, params: &KdfParams, path: &Path) -> Result<(), VaultError> {
+        if (self.min..=self.max).contains(&params.iterations) {
+            Ok(())
+        } else {
+            Err(VaultError::UnsafeKdf {
+                path: path.to_owned(),
+                iterations: params.iterations,
+            })
+        }
+    }
+}
+
+impl Default for KdfCost {
+    fn default() -> Self {
+        Self::STANDARD
     }
 }
 
@@ -146,7 +208,8 @@ pub fn parse<'a>(bytes: &'a [u8], path: &Path) -> Result<Sealed<'a>, VaultError>
         _ => return Err(corrupt()),
     };
     let iterations = u32::from_le_bytes(header[12..16].try_into().expect("4 bytes"));
-    if header[11] != KDF_PBKDF2_SHA256 || iterations == 0 || iterations > MAX_ITERATIONS {
+    // The range of iterations is the reader's [`KdfCost`] to judge; zero is never valid.
+    if header[11] != KDF_PBKDF2_SHA256 || iterations == 0 {
         return Err(corrupt());
     }
     let len = u32::from_le_bytes(header[44..48].try_into().expect("4 bytes")) as usize;

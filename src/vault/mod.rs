@@ -26,6 +26,7 @@ pub use pin::{
 };
 
 use crate::otp::{Account, Code};
+pub use format::KdfCost;
 use format::{DerivedKey, FileKind, KdfParams};
 use store::DirLock;
 
@@ -82,9 +83,12 @@ pub struct ImportReport {
 /// and an exclusive lock on the data directory.
 pub struct Vault {
     dir: PathBuf,
+    cost: KdfCost,
     params: KdfParams,
     key: DerivedKey,
     accounts: Vec<Account>,
+    /// A save that is in place but that the disk did not confirm, for the caller to report.
+    warning: Option<VaultError>,
     _lock: DirLock,
 }
 
@@ -100,7 +104,7 @@ impl std::fmt::Debug for Vault {
 impl Vault {
     /// Creates a new, empty vault in `dir` under `pin` (which must meet the PIN rules).
     pub fn create(dir: &Path, pin: &Pin) -> Result<Self, VaultError> {
-        Self::create_with_iterations(dir, pin, format::DEFAULT_ITERATIONS)
+        Self::create_with_cost(dir, pin, KdfCost::STANDARD)
     }
 
     /// Like [`Vault::create`] with fewer PBKDF2 iterations. **For tests only**: it makes the
@@ -111,10 +115,11 @@ impl Vault {
         pin: &Pin,
         iterations: u32,
     ) -> Result<Self, VaultError> {
-        Self::create_with_iterations(dir, pin, iterations)
+        Self::create_with_cost(dir, pin, KdfCost::insecure_for_tests(iterations))
     }
 
-    fn create_with_iterations(dir: &Path, pin: &Pin, iterations: u32) -> Result<Self, VaultError> {
+    /// Creates a new, empty vault sealed at `cost` ([`KdfCost::STANDARD`] in the app).
+    pub fn create_with_cost(dir: &Path, pin: &Pin, cost: KdfCost) -> Result<Self, VaultError> {
         pin.check()?;
         store::ensure_dir(dir)?;
         let lock = DirLock::acquire(dir.join(LOCK_FILE))?;
@@ -122,28 +127,51 @@ impl Vault {
         if path.exists() {
             return Err(VaultError::AlreadyExists(path));
         }
-        let params = KdfParams::fresh(iterations)?;
+        let params = KdfParams::fresh(cost.iterations())?;
         let key = format::derive_key(pin.as_bytes(), &params);
         let mut vault = Self {
             dir: dir.to_owned(),
+            cost,
             params: params.clone(),
             key: key.clone(),
             accounts: Vec::new(),
+            warning: None,
             _lock: lock,
         };
         vault.commit(Vec::new(), params, key)?;
-        store::remove(&dir.join(WIPED_FILE))?;
-        store::remove(&dir.join(ATTEMPTS_FILE))?;
+        for leftover in [WIPED_FILE, ATTEMPTS_FILE] {
+            if let Some(w) = store::settle(store::remove(&dir.join(leftover)))? {
+                vault.warning.get_or_insert(w);
+            }
+        }
         Ok(vault)
     }
 
     /// Opens the vault in `dir` with `pin`, counting the attempt.
     ///
-    /// The failure counter is raised on disk before the PIN is tried and reset after it is
-    /// found right, so neither a crash nor a kill in between gives a free guess. After
-    /// [`MAX_ATTEMPTS`] consecutive failures the vault is deleted and [`VaultError::Wiped`]
-    /// returned.
+    /// The file is read and its structure and key-derivation parameters are checked first: a
+    /// damaged or edited file is an error that counts no attempt. Then the failure counter is
+    /// raised on disk before the PIN is tried and reset after it is found right, so neither a
+    /// crash nor a kill in between gives a free guess. After [`MAX_ATTEMPTS`] consecutive
+    /// failures the vault is deleted and [`VaultError::Wiped`] returned.
     pub fn unlock(dir: &Path, pin: &Pin) -> Result<Self, VaultError> {
+        Self::unlock_with_cost(dir, pin, KdfCost::STANDARD)
+    }
+
+    /// Like [`Vault::unlock`], also accepting vaults made by
+    /// [`Vault::create_insecure_for_tests`] with `iterations`. **For tests only.**
+    #[doc(hidden)]
+    pub fn unlock_insecure_for_tests(
+        dir: &Path,
+        pin: &Pin,
+        iterations: u32,
+    ) -> Result<Self, VaultError> {
+        Self::unlock_with_cost(dir, pin, KdfCost::insecure_for_tests(iterations))
+    }
+
+    /// Opens the vault in `dir` with `pin`, accepting the key-derivation costs `cost` accepts
+    /// ([`KdfCost::STANDARD`] in the app); otherwise as [`Vault::unlock`].
+    pub fn unlock_with_cost(dir: &Path, pin: &Pin, cost: KdfCost) -> Result<Self, VaultError> {
         let path = dir.join(VAULT_FILE);
         if !dir.exists() {
             return Err(missing(dir));
@@ -156,6 +184,8 @@ impl Vault {
         };
         let sealed = format::parse(&bytes, &path)?;
         sealed.expect_kind(FileKind::Vault, &path)?;
+        // Before the counter: a header the PIN cannot explain is damage, not a wrong PIN.
+        cost.check(&sealed.params, &path)?;
 
         let attempts_path = dir.join(ATTEMPTS_FILE);
         let failures = store::read_counter(&attempts_path)?;
@@ -163,7 +193,9 @@ impl Vault {
             wipe(dir)?;
             return Err(VaultError::Wiped(MAX_ATTEMPTS));
         }
-        store::write_counter(&attempts_path, failures + 1)?;
+        // A counter that is in place but not confirmed by the disk still counts this try; only
+        // a power cut in the next moment could lose it, so the PIN is tried and the user told.
+        let mut warning = store::settle(store::write_counter(&attempts_path, failures + 1))?;
 
         let key = format::derive_key(pin.as_bytes(), &sealed.params);
         let Some(plaintext) = sealed.open(&key) else {
@@ -176,13 +208,17 @@ impl Vault {
                 remaining: MAX_ATTEMPTS - failures,
             });
         };
-        store::remove(&attempts_path)?;
+        if let Some(w) = store::settle(store::remove(&attempts_path))? {
+            warning = Some(w);
+        }
         let contents = decode_contents(&plaintext, &path)?;
         Ok(Self {
             dir: dir.to_owned(),
+            cost,
             params: sealed.params.clone(),
             key,
             accounts: contents.accounts,
+            warning,
             _lock: lock,
         })
     }
@@ -190,6 +226,13 @@ impl Vault {
     /// Consecutive wrong PINs so far in `dir` (0 when none), for "N tries left" before asking.
     pub fn failed_attempts(dir: &Path) -> Result<u32, VaultError> {
         store::read_counter(&dir.join(ATTEMPTS_FILE))
+    }
+
+    /// The latest change that is in place but that the disk did not confirm
+    /// ([`VaultError::NotFlushed`]), once: the vault's state and its file agree, and the user
+    /// should be told that a power cut could still undo the change.
+    pub fn take_warning(&mut self) -> Option<VaultError> {
+        self.warning.take()
     }
 
     /// The accounts, in the user's order.
@@ -341,20 +384,30 @@ impl Vault {
         let key = format::derive_key(password.as_bytes(), &params);
         let plaintext = encode_contents(&self.accounts)?;
         let bytes = format::seal(FileKind::Backup, &params, &key, &plaintext)?;
-        store::write_atomically(file, &bytes)?;
+        let unflushed = store::settle(store::write_atomically(file, &bytes))?;
         let written = fs::read(file).map_err(|e| VaultError::io("read back", file, e))?;
         let back = open_file(&written, file, FileKind::Backup, &key)?;
         if back.accounts != self.accounts {
             return Err(VaultError::VerifyFailed("backup"));
         }
-        Ok(back.accounts.len())
+        // A backup the disk has not confirmed is not yet one to rely on: say so.
+        match unflushed {
+            Some(e) => Err(e),
+            None => Ok(back.accounts.len()),
+        }
     }
 
-    /// Reads the accounts of a backup file without changing anything.
-    pub fn read_backup(file: &Path, password: &Password) -> Result<Vec<Account>, VaultError> {
+    /// Reads the accounts of a backup file without changing anything, accepting the
+    /// key-derivation costs `cost` accepts ([`KdfCost::STANDARD`] in the app).
+    pub fn read_backup(
+        file: &Path,
+        password: &Password,
+        cost: KdfCost,
+    ) -> Result<Vec<Account>, VaultError> {
         let bytes = fs::read(file).map_err(|e| VaultError::io("read", file, e))?;
         let sealed = format::parse(&bytes, file)?;
         sealed.expect_kind(FileKind::Backup, file)?;
+        cost.check(&sealed.params, file)?;
         let key = format::derive_key(password.as_bytes(), &sealed.params);
         let plaintext = sealed.open(&key).ok_or(VaultError::WrongPassword)?;
         Ok(decode_contents(&plaintext, file)?.accounts)
@@ -363,7 +416,7 @@ impl Vault {
     /// Adds the accounts of a backup: the same key under the same name is skipped, a taken
     /// name gets a number. A damaged file or wrong password is an error, never "0 imported".
     pub fn import(&mut self, file: &Path, password: &Password) -> Result<ImportReport, VaultError> {
-        let incoming = Self::read_backup(file, password)?;
+        let incoming = Self::read_backup(file, password, self.cost)?;
         self.merge(incoming)
     }
 
@@ -419,23 +472,30 @@ impl Vault {
             return Err(VaultError::VerifyFailed("vault"));
         }
         store::remove_leftovers(&self.dir);
-        store::write_atomically(&path, &bytes)?;
+        // Once the new file is in place the state follows it, even when the disk did not
+        // confirm the rename: otherwise memory and file disagree (after a PIN change the user
+        // would go on with the old PIN, which the file no longer takes).
+        let warning = store::settle(store::write_atomically(&path, &bytes))?;
         self.accounts = accounts;
         self.params = params;
         self.key = key;
+        if warning.is_some() {
+            self.warning = warning;
+        }
         Ok(())
     }
 }
 
-/// Deletes the vault and every leftover copy, and leaves a note saying why.
+/// Deletes the vault and every leftover copy, and leaves a note saying why. A folder flush that
+/// fails does not stop it: each removal is in place once made.
 fn wipe(dir: &Path) -> Result<(), VaultError> {
     store::remove_leftovers(dir);
-    store::remove(&dir.join(VAULT_FILE))?;
-    store::write_atomically(
+    store::settle(store::remove(&dir.join(VAULT_FILE)))?;
+    store::settle(store::write_atomically(
         &dir.join(WIPED_FILE),
         b"keys wiped after too many wrong PINs\n",
-    )?;
-    store::remove(&dir.join(ATTEMPTS_FILE))?;
+    ))?;
+    store::settle(store::remove(&dir.join(ATTEMPTS_FILE)))?;
     tracing::warn!("vault wiped after {MAX_ATTEMPTS} wrong PINs");
     Ok(())
 }
@@ -454,18 +514,55 @@ fn open_file(
     decode_contents(&plaintext, path)
 }
 
-/// Serialises the accounts into a zeroized buffer, reserved up front so no reallocation
-/// leaves a copy of the keys behind.
+/// Serialises the accounts into a zeroized buffer of exactly the payload's size.
+///
+/// A growing buffer moves when it runs out of room and leaves the old allocation, with the
+/// keys in plain text, to the allocator. So the payload is measured first (serialising into a
+/// counter keeps nothing), then written into a buffer allocated once at that size, through a
+/// writer that refuses to grow it.
 fn encode_contents(accounts: &[Account]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-    let mut buffer = Zeroizing::new(Vec::with_capacity(1024 + 1024 * accounts.len()));
-    serde_json::to_writer(
-        &mut *buffer,
-        &Contents {
-            accounts: accounts.to_vec(),
-        },
-    )
-    .map_err(|_| VaultError::VerifyFailed("vault (serialisation failed)"))?;
+    let contents = Contents {
+        accounts: accounts.to_vec(),
+    };
+    let failed = |_| VaultError::VerifyFailed("vault (serialisation failed)");
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer(&mut counter, &contents).map_err(failed)?;
+    let mut buffer = Zeroizing::new(Vec::with_capacity(counter.0));
+    serde_json::to_writer(FixedWriter(&mut buffer), &contents).map_err(failed)?;
     Ok(buffer)
+}
+
+/// Counts the bytes written to it and keeps none.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Appends to a vector only within the capacity it already has: it never reallocates.
+struct FixedWriter<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for FixedWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.capacity() - self.0.len() < bytes.len() {
+            return Err(std::io::Error::other(
+                "the payload outgrew its measured size",
+            ));
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn decode_contents(plaintext: &[u8], path: &Path) -> Result<Contents, VaultError> {
@@ -488,4 +585,116 @@ fn full_names(account: &Account) -> Vec<String> {
         names.push(format!("{issuer}:{}", account.name));
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ITERATIONS: u32 = 1_000;
+
+    fn account() -> Account {
+        crate::otp::parse_uri("otpauth://totp/HPC:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+            .expect("a valid key")
+    }
+
+    /// Issue 12, item 4: when flushing the folder failed after the rename had put the new vault
+    /// in place, the PIN change reported "nothing was changed" and the open vault kept the old
+    /// key, so the user went on typing the old PIN, which the file no longer takes.
+    #[test]
+    fn a_failed_folder_flush_after_a_pin_change_keeps_memory_and_file_in_step() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let old = Pin::entered("482916");
+        let new = Pin::entered("739164");
+        let mut vault = Vault::create_insecure_for_tests(dir.path(), &old, ITERATIONS).unwrap();
+        vault.add(account()).unwrap();
+
+        store::tests::FAIL_DIR_SYNC.with(|f| f.set(true));
+        let result = vault.change_pin(&new);
+        let warning = vault.take_warning();
+        // A later save through the same open vault must use the new key too.
+        let renamed = vault.rename("alice", "alice (laptop)");
+        store::tests::FAIL_DIR_SYNC.with(|f| f.set(false));
+
+        assert!(result.is_ok(), "the change is in place: {result:?}");
+        let warning = warning.expect("the unconfirmed save is reported");
+        assert!(
+            matches!(warning, VaultError::NotFlushed { .. }),
+            "{warning:?}"
+        );
+        assert!(
+            !warning.to_string().contains("nothing was changed"),
+            "{warning}"
+        );
+        assert!(renamed.is_ok(), "{renamed:?}");
+        drop(vault);
+
+        let err = Vault::unlock_insecure_for_tests(dir.path(), &old, ITERATIONS).unwrap_err();
+        assert!(matches!(err, VaultError::WrongPin { .. }), "{err:?}");
+        let vault = Vault::unlock_insecure_for_tests(dir.path(), &new, ITERATIONS).unwrap();
+        assert_eq!(vault.accounts()[0].name, "alice (laptop)");
+    }
+
+    /// The same for an added account: the open vault lists what the file holds.
+    #[test]
+    fn a_failed_folder_flush_after_adding_shows_the_added_account() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let pin = Pin::entered("482916");
+        let mut vault = Vault::create_insecure_for_tests(dir.path(), &pin, ITERATIONS).unwrap();
+        store::tests::FAIL_DIR_SYNC.with(|f| f.set(true));
+        let result = vault.add(account());
+        store::tests::FAIL_DIR_SYNC.with(|f| f.set(false));
+        assert!(result.is_ok(), "{result:?}");
+        assert!(vault.take_warning().is_some());
+        assert_eq!(vault.accounts().len(), 1);
+        drop(vault);
+        let vault = Vault::unlock_insecure_for_tests(dir.path(), &pin, ITERATIONS).unwrap();
+        assert_eq!(vault.accounts().len(), 1);
+    }
+
+    /// Issue 12, item 6: the payload buffer reserved 1 KiB per account and reallocated for
+    /// long ones, leaving a plaintext copy of the keys in the old allocation. It is now
+    /// allocated once at exactly the payload's size.
+    #[test]
+    fn a_long_account_is_serialised_without_reallocation() {
+        let mut long = account();
+        long.name = "n".repeat(5_000);
+        long.extra = vec![("note".into(), "x".repeat(20_000))];
+        let accounts = vec![account(), long];
+        let buffer = encode_contents(&accounts).unwrap();
+        assert_eq!(
+            buffer.capacity(),
+            buffer.len(),
+            "one allocation of exactly the size"
+        );
+        let back = decode_contents(&buffer, Path::new("test")).unwrap();
+        assert_eq!(back.accounts, accounts);
+    }
+
+    /// The fixed writer refuses to grow its buffer rather than move it.
+    #[test]
+    fn the_fixed_writer_never_grows_its_buffer() {
+        use std::io::Write;
+        let mut buffer = Vec::with_capacity(4);
+        let mut writer = FixedWriter(&mut buffer);
+        assert!(writer.write_all(b"1234").is_ok());
+        assert!(writer.write_all(b"5").is_err());
+        assert_eq!(buffer.capacity(), 4);
+    }
+
+    /// A failing disk does not stop the wipe after the tenth wrong PIN.
+    #[test]
+    fn a_failed_folder_flush_does_not_stop_the_wipe() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let pin = Pin::entered("482916");
+        drop(Vault::create_insecure_for_tests(dir.path(), &pin, ITERATIONS).unwrap());
+        let wrong = Pin::entered("999000");
+        store::tests::FAIL_DIR_SYNC.with(|f| f.set(true));
+        let results: Vec<_> = (0..MAX_ATTEMPTS)
+            .map(|_| Vault::unlock_insecure_for_tests(dir.path(), &wrong, ITERATIONS))
+            .collect();
+        store::tests::FAIL_DIR_SYNC.with(|f| f.set(false));
+        assert!(matches!(results.last(), Some(Err(VaultError::Wiped(_)))));
+        assert!(!exists(dir.path()));
+    }
 }

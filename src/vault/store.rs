@@ -4,6 +4,12 @@
 //! the target, and the directory is flushed too. A crash or `kill -9` at any instant leaves
 //! either the old file or the new one, never a mix; an I/O error (full disk) leaves the old file
 //! byte for byte as it was.
+//!
+//! One failure comes after the target has changed: flushing the directory once the rename is
+//! done. The new file is then in place (every later read sees it) but the disk has not confirmed
+//! the rename, so a power cut could still bring the old one back. That is reported as
+//! [`VaultError::NotFlushed`], never as "nothing was changed", so callers keep their state in
+//! step with the file.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -44,7 +50,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
         let _ = fs::remove_file(&temp);
         return result;
     }
-    sync_dir(dir).map_err(|e| VaultError::io("flush the folder of", path, e))
+    // From here on the new file is in place: a failure changes nothing back.
+    sync_dir(dir).map_err(|source| VaultError::NotFlushed {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 fn write_new(temp: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -59,6 +69,12 @@ fn write_new(temp: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Flushes a directory's entries (the rename) to disk.
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(test)]
+    if tests::FAIL_DIR_SYNC.with(|f| f.get()) {
+        return Err(std::io::Error::other(
+            "injected folder flush failure (test)",
+        ));
+    }
     #[cfg(unix)]
     {
         File::open(dir)?.sync_all()
@@ -108,12 +124,14 @@ pub fn write_counter(path: &Path, value: u32) -> Result<(), VaultError> {
     write_atomically(path, format!("{value}\n").as_bytes())
 }
 
-/// Removes a file if it exists and flushes the directory.
+/// Removes a file if it exists and flushes the directory. Like [`write_atomically`], a failed
+/// flush after the removal is [`VaultError::NotFlushed`]: the file is gone.
 pub fn remove(path: &Path) -> Result<(), VaultError> {
     match fs::remove_file(path) {
-        Ok(()) => {
-            sync_dir(parent(path)).map_err(|e| VaultError::io("flush the folder of", path, e))
-        }
+        Ok(()) => sync_dir(parent(path)).map_err(|source| VaultError::NotFlushed {
+            path: path.to_owned(),
+            source,
+        }),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         Err(e) => Err(VaultError::io("remove", path, e)),
     }
@@ -145,5 +163,28 @@ impl DirLock {
             }
         }
         Err(VaultError::Busy)
+    }
+}
+
+/// Turns a [`VaultError::NotFlushed`] into a warning: the change it reports is in place, so the
+/// caller goes on as after a success and tells the user. Every other error stays an error.
+pub fn settle(result: Result<(), VaultError>) -> Result<Option<VaultError>, VaultError> {
+    match result {
+        Ok(()) => Ok(None),
+        Err(e @ VaultError::NotFlushed { .. }) => {
+            tracing::warn!("{e}");
+            Ok(Some(e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Makes every folder flush on this thread fail, as a failing disk would after a rename.
+        pub(crate) static FAIL_DIR_SYNC: Cell<bool> = const { Cell::new(false) };
     }
 }
