@@ -457,3 +457,63 @@ proptest! {
         }
     }
 }
+
+/// Issue 12, item 7: decoding had no time bound, so a crafted image kept the decoder (and,
+/// then, the locked vault) busy for as long as it liked. With its budget spent the decoder
+/// stops and says it did not try everything; with the normal budget the same frame reads.
+#[test]
+fn decoding_stops_when_its_budget_is_spent() {
+    let m = Modules::text(KEY_URI);
+    let mut img = draw(300, 300, &m, square(150.0, 150.0, m.size as f64 * 3.0, 0.0));
+    // Light on dark: the first attempt cannot read it, later ones can.
+    img.iter_mut().for_each(|p| *p = 255 - *p);
+    let frame = frame(300, 300, img);
+    let spent = scan::decode_within(&frame, std::time::Duration::ZERO);
+    assert!(spent.codes.is_empty());
+    assert!(!spent.complete, "the decoder says it gave up early");
+    let full = scan::decode_within(&frame, scan::DECODE_BUDGET);
+    assert!(full.complete);
+    assert_eq!(texts(&full.codes), vec![KEY_URI.to_owned()]);
+}
+
+/// A PNG whose header claims 40,000 × 40,000 pixels (6.4 GB of RGBA) is refused from its
+/// header, before any pixel is decoded: a small file must not unpack to gigabytes.
+#[test]
+fn an_image_larger_than_the_limit_is_refused_before_decoding() {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(kind: &[u8; 4], data: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&40_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&40_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA
+    chunk(b"IHDR", &ihdr, &mut png);
+    chunk(b"IEND", &[], &mut png);
+    let err = scan::load_image_bytes(&png).unwrap_err();
+    assert!(err.contains("too large"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.png");
+    std::fs::write(&path, &png).unwrap();
+    let err = scan::payloads(&scan::Source::File(path)).unwrap_err();
+    assert!(matches!(err, scan::SourceError::BadImage { .. }), "{err}");
+}

@@ -54,10 +54,11 @@ pub mod camera;
 pub use plane::pick_stream_size;
 pub use source::{
     load_image_bytes, load_image_file, payloads, scan_stream, FileSource, FrameSource,
-    PlaybackSource, Source, SourceError,
+    PlaybackSource, Source, SourceError, MAX_IMAGE_ALLOC, MAX_IMAGE_SIDE,
 };
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 /// An 8-bit greyscale frame, row by row, 0 black and 255 white.
 #[derive(Clone, PartialEq, Eq)]
@@ -268,17 +269,53 @@ fn run_attempt(frame: &LumaFrame, attempt: Attempt) -> Vec<Code> {
         .collect()
 }
 
+/// How long [`decode`] may look at one frame before it gives up. The slowest photo of the public
+/// corpus takes under a second in a release build (all retries run); a crafted image could
+/// otherwise keep the decoder busy for as long as it likes.
+pub const DECODE_BUDGET: Duration = Duration::from_secs(10);
+
 /// Finds the QR codes in `frame`, trying the attempts in order and stopping at the first that
 /// reads at least one code. Returns every code that attempt read (a screen may show several).
-/// Never panics; an empty list means no code could be read.
+/// Never panics; an empty list means no code could be read within [`DECODE_BUDGET`].
 pub fn decode(frame: &LumaFrame) -> Vec<Code> {
-    for step in steps(frame.width, frame.height) {
-        let codes = run_step(frame, step);
+    decode_within(frame, DECODE_BUDGET).codes
+}
+
+/// What [`decode_within`] found, and whether it tried every way of looking at the frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The codes read; empty when none was.
+    pub codes: Vec<Code>,
+    /// False when the budget ran out before every attempt was made: the frame may hold a code
+    /// that a smaller or cropped image would show.
+    pub complete: bool,
+}
+
+/// Like [`decode`], giving up once `budget` has passed. The budget is checked between
+/// attempts, so the first attempt always runs and one attempt may end after it.
+pub fn decode_within(frame: &LumaFrame, budget: Duration) -> Decoded {
+    let start = Instant::now();
+    let steps = steps(frame.width, frame.height);
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 && start.elapsed() >= budget {
+            tracing::debug!(attempts = i, "QR decode budget spent; giving up");
+            return Decoded {
+                codes: Vec::new(),
+                complete: false,
+            };
+        }
+        let codes = run_step(frame, *step);
         if !codes.is_empty() {
-            return dedup(codes);
+            return Decoded {
+                codes: dedup(codes),
+                complete: true,
+            };
         }
     }
-    Vec::new()
+    Decoded {
+        codes: Vec::new(),
+        complete: true,
+    }
 }
 
 /// Drops codes with identical payloads (one code found twice through two finder triples).

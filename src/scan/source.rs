@@ -1,6 +1,6 @@
 //! Where frames come from: the [`FrameSource`] trait and the sources that need no hardware.
 
-use super::{decode, LumaFrame, Scanner};
+use super::{decode_within, LumaFrame, Scanner, DECODE_BUDGET};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,12 @@ pub enum SourceError {
     /// The source was read but showed no QR code that could be decoded.
     #[error("no QR code found in {0}")]
     NoCode(String),
+    /// Decoding gave up before trying every way of reading the image (see
+    /// [`DECODE_BUDGET`]).
+    #[error(
+        "no QR code found in {0} in the time allowed; crop the image to the QR code and try again"
+    )]
+    OutOfTime(String),
 }
 
 /// Anything that supplies luma frames: a camera, the screen, an image file, recorded frames.
@@ -67,9 +73,31 @@ pub fn load_image_file(path: &Path) -> Result<LumaFrame, SourceError> {
     })
 }
 
-/// Decodes an encoded image (PNG, JPEG, WebP) held in memory to luma.
+/// The widest and tallest image read, in pixels: more than an 8K screen or a 100-megapixel
+/// photo needs. Larger images are refused before their pixels are decoded.
+pub const MAX_IMAGE_SIDE: u32 = 12_000;
+/// The most memory the image decoder may allocate for one image, in bytes (an 8K screenshot
+/// in RGBA needs 133 MB): a small file that unpacks to gigabytes is refused, not decoded.
+pub const MAX_IMAGE_ALLOC: u64 = 320 * 1024 * 1024;
+
+/// Decodes an encoded image (PNG, JPEG, WebP) held in memory to luma, refusing images larger
+/// than [`MAX_IMAGE_SIDE`] or needing more than [`MAX_IMAGE_ALLOC`] bytes to decode.
 pub fn load_image_bytes(bytes: &[u8]) -> Result<LumaFrame, String> {
-    let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?;
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_alloc = Some(MAX_IMAGE_ALLOC);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => format!(
+            "the image is too large (at most {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE} pixels); \
+             crop it to the QR code"
+        ),
+        e => e.to_string(),
+    })?;
     let luma = img.to_luma8();
     let (w, h) = (luma.width() as usize, luma.height() as usize);
     LumaFrame::new(w, h, luma.into_raw()).ok_or_else(|| "image has no pixels".to_owned())
@@ -172,10 +200,15 @@ pub fn payloads(source: &Source) -> Result<Vec<String>, SourceError> {
     let (texts, what) = match source {
         Source::File(path) => {
             let frame = load_image_file(path)?;
-            let texts = decode(&frame)
+            let decoded = decode_within(&frame, DECODE_BUDGET);
+            let texts = decoded
+                .codes
                 .into_iter()
                 .filter_map(|c| c.text)
                 .collect::<Vec<_>>();
+            if texts.is_empty() && !decoded.complete {
+                return Err(SourceError::OutOfTime(path.display().to_string()));
+            }
             (texts, path.display().to_string())
         }
         Source::Screen => (super::screen::scan_screens()?, "the screen".to_owned()),
