@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   oathtool          # an independent OTP implementation the tests compare codes against
   openssl           # ../shared/bench/unlock-vs-openssl.sh
+  strace            # tests/cli.rs injects a failing folder flush (fsync EIO) into a real save
   pkg-config        # -sys crates find their C libraries
   python3-cryptography  # the vault test that runs docs/vault-format.md's decryption script
   python3-pyotp     # the portal test that checks its keys against pyotp's codes

@@ -4,6 +4,7 @@
 //! This is an adapter: it reads arguments and PINs, calls [`crate::otp`] and [`crate::vault`],
 //! and turns their errors into messages and the exit codes documented in `--help`.
 
+mod argv;
 pub mod scan;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -12,9 +13,10 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::otp::{self, Kind, OtpError, Payload};
+use crate::text::escape_controls as safe;
 use crate::vault::{self, Password, Pin, PinError, Vault, VaultError};
 
 /// Exit codes, documented in `--help` and the README; scripts rely on them.
@@ -165,9 +167,13 @@ impl From<VaultError> for CliError {
             | VaultError::AlreadyExists(_) => exit::BAD_INPUT,
             VaultError::NotAVault(_)
             | VaultError::Corrupt(_)
+            | VaultError::UnsafeKdf { .. }
             | VaultError::UnsupportedVersion { .. }
             | VaultError::WrongKind(..) => exit::DAMAGED,
-            VaultError::Io { .. } | VaultError::Busy | VaultError::VerifyFailed(_) => exit::FAILURE,
+            VaultError::Io { .. }
+            | VaultError::NotFlushed { .. }
+            | VaultError::Busy
+            | VaultError::VerifyFailed(_) => exit::FAILURE,
         };
         Self::new(code, e.to_string())
     }
@@ -211,11 +217,16 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    // A key link given on the command line is readable by the user's other processes (and
+    // root) through /proc while the PIN prompt waits: overwrite our copy of it now.
+    if let Command::Add { uri: Some(uri), .. } = &command {
+        argv::scrub_argument(uri);
+    }
     let mut secrets = Secrets::new(cli.pin_stdin);
     match execute(command, &dir, &mut secrets) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("pocketpass: {}", e.message);
+            eprintln!("pocketpass: {}", safe(&e.message));
             ExitCode::from(e.code)
         }
     }
@@ -230,8 +241,10 @@ fn now() -> u64 {
 
 fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
+    // Lines name keys, whose labels come from whoever made the QR code: never let their
+    // control characters reach the terminal.
     let print = |out: &mut std::io::StdoutLock, line: String| {
-        writeln!(out, "{line}")
+        writeln!(out, "{}", safe(&line))
             .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))
     };
     match command {
@@ -266,10 +279,12 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                     let name = account.display_name();
                     vault.add(account)?;
                     print(&mut out, format!("added {name}"))?;
+                    warn_unflushed(&mut vault);
                 }
                 Ok([Payload::Migration(part)]) => {
                     let report = vault.merge(part.accounts)?;
                     print(&mut out, describe_import(&report))?;
+                    warn_unflushed(&mut vault);
                     if part.batch_size > 1 {
                         print(
                             &mut out,
@@ -293,11 +308,12 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                         .collect();
                     let report = vault.merge(accounts)?;
                     print(&mut out, describe_import(&report))?;
+                    warn_unflushed(&mut vault);
                 }
             }
         }
         Command::List => {
-            let vault = unlock(dir, secrets)?;
+            let mut vault = unlock(dir, secrets)?;
             if vault.accounts().is_empty() {
                 print(&mut out, "no accounts installed".into())?;
             }
@@ -306,20 +322,20 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                     Kind::Totp { period } => format!("TOTP, {period} s"),
                     Kind::Hotp { counter } => format!("HOTP, counter {counter}"),
                 };
-                let mut line = format!(
-                    "{}\t({kind}, {}, {} digits)",
-                    account.display_name(),
-                    account.algorithm,
-                    account.digits
-                );
+                let mut details =
+                    format!("({kind}, {}, {} digits)", account.algorithm, account.digits);
                 if let Some(label) = &account.label_issuer {
-                    line.push_str(&format!(" label issuer: {label}"));
+                    details.push_str(&format!(" label issuer: {label}"));
                 }
                 if let Some(expires) = account.extra("expires") {
-                    line.push_str(&format!(" expires {expires}"));
+                    details.push_str(&format!(" expires {expires}"));
                 }
-                print(&mut out, line)?;
+                // The tab separates the columns; each column is escaped on its own.
+                writeln!(out, "{}\t{}", safe(&account.display_name()), safe(&details)).map_err(
+                    |e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")),
+                )?;
             }
+            warn_unflushed(&mut vault);
         }
         Command::Code { name, at } => {
             let mut vault = unlock(dir, secrets)?;
@@ -348,6 +364,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             };
             let code = vault.code(index, at.unwrap_or_else(now))?;
             print(&mut out, code.as_str().to_owned())?;
+            warn_unflushed(&mut vault);
         }
         Command::Remove { name, yes } => {
             let mut vault = unlock(dir, secrets)?;
@@ -365,6 +382,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             }
             vault.remove(&shown)?;
             print(&mut out, format!("removed {shown}"))?;
+            warn_unflushed(&mut vault);
         }
         Command::Rename { old, new } => {
             let mut vault = unlock(dir, secrets)?;
@@ -378,12 +396,14 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                     vault.accounts()[index].display_name()
                 ),
             )?;
+            warn_unflushed(&mut vault);
         }
         Command::ChangePin => {
             let mut vault = unlock(dir, secrets)?;
             let pin = secrets.new_pin("New PIN")?;
             vault.change_pin(&pin)?;
             print(&mut out, "PIN changed".into())?;
+            warn_unflushed(&mut vault);
         }
         Command::Export { file } => {
             let vault = unlock(dir, secrets)?;
@@ -402,6 +422,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             let password = Password::entered(&secrets.read("Backup password")?);
             let report = vault.import(&file, &password)?;
             print(&mut out, describe_import(&report))?;
+            warn_unflushed(&mut vault);
         }
         Command::Scan(_) => unreachable!("scan is dispatched before the vault is touched"),
     }
@@ -414,7 +435,9 @@ fn scanned_payloads(source: &crate::scan::Source) -> Result<Vec<Payload>, CliErr
     use crate::scan::SourceError;
     let texts = crate::scan::payloads(source).map_err(|e| {
         let code = match e {
-            SourceError::NoCode(_) | SourceError::BadImage { .. } => exit::BAD_INPUT,
+            SourceError::NoCode(_) | SourceError::OutOfTime(_) | SourceError::BadImage { .. } => {
+                exit::BAD_INPUT
+            }
             _ => exit::FAILURE,
         };
         CliError::new(code, e.to_string())
@@ -432,6 +455,14 @@ fn scanned_payloads(source: &crate::scan::Source) -> Result<Vec<Payload>, CliErr
     match first_error {
         Some(e) if keys.is_empty() => Err(e.into()),
         _ => Ok(keys),
+    }
+}
+
+/// Tells the user about a change that is in place but that the disk did not confirm. The
+/// command did what was asked (its output says so), so the exit status stays 0.
+fn warn_unflushed(vault: &mut Vault) {
+    if let Some(warning) = vault.take_warning() {
+        eprintln!("pocketpass: warning: {}", safe(&warning.to_string()));
     }
 }
 
@@ -475,6 +506,69 @@ fn open_or_create(dir: &Path, secrets: &mut Secrets) -> Result<Vault, CliError> 
     Ok(Vault::create(dir, &pin)?)
 }
 
+/// The longest line `--pin-stdin` reads: room for any key link (see
+/// [`otp::MAX_PAYLOAD_BYTES`]) and its line ending.
+const MAX_SECRET_LINE: usize = otp::MAX_PAYLOAD_BYTES + 2;
+
+/// Reads the next line of standard input (without its line ending), or `None` at its end.
+///
+/// The bytes come straight from the file descriptor, one at a time, into one zeroized buffer
+/// reserved in advance: the standard library's `Stdin` reads ahead into an 8 KiB buffer of its
+/// own that is never wiped, which would keep the PIN (and the lines after it) in memory until
+/// the process ends, and a growing buffer would leave copies behind when it moves.
+fn read_stdin_line() -> std::io::Result<Option<Zeroizing<String>>> {
+    use std::io::Read;
+    let mut input = raw_stdin()?;
+    let mut line = Zeroizing::new(Vec::with_capacity(MAX_SECRET_LINE));
+    let mut byte = [0u8; 1];
+    loop {
+        match input.read(&mut byte) {
+            Ok(0) if line.is_empty() => return Ok(None),
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' => break,
+            Ok(_) if line.len() == MAX_SECRET_LINE => {
+                byte.zeroize();
+                return Err(std::io::Error::other(format!(
+                    "a line is longer than {MAX_SECRET_LINE} bytes"
+                )));
+            }
+            Ok(_) => line.push(byte[0]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    byte.zeroize();
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    // Moves the bytes into the String without a copy; the Vec left behind is empty.
+    let text = String::from_utf8(std::mem::take(&mut *line)).map_err(|e| {
+        let mut bytes = e.into_bytes();
+        bytes.zeroize();
+        std::io::Error::other("a line is not valid UTF-8")
+    })?;
+    Ok(Some(Zeroizing::new(text)))
+}
+
+/// Standard input as a file of its own (a duplicate of its descriptor), read without the
+/// standard library's buffer.
+fn raw_stdin() -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        Ok(std::fs::File::from(
+            std::io::stdin().as_fd().try_clone_to_owned()?,
+        ))
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::io::AsHandle;
+        Ok(std::fs::File::from(
+            std::io::stdin().as_handle().try_clone_to_owned()?,
+        ))
+    }
+}
+
 /// Where PINs and passwords come from: standard input (`--pin-stdin`) or the terminal.
 struct Secrets {
     from_stdin: bool,
@@ -488,21 +582,20 @@ impl Secrets {
     /// Reads one secret: the next line of standard input, or a prompt without echo.
     fn read(&mut self, prompt: &str) -> Result<Zeroizing<String>, CliError> {
         if self.from_stdin {
-            let mut line = Zeroizing::new(String::new());
-            let n = std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-                CliError::new(exit::USAGE, format!("cannot read standard input: {e}"))
-            })?;
-            if n == 0 {
-                return Err(CliError::new(
+            return match read_stdin_line() {
+                Ok(Some(line)) => Ok(line),
+                Ok(None) => Err(CliError::new(
                     exit::USAGE,
                     format!(
                         "standard input ended before the {} was given",
                         prompt.to_lowercase()
                     ),
-                ));
-            }
-            let trimmed = Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned());
-            return Ok(trimmed);
+                )),
+                Err(e) => Err(CliError::new(
+                    exit::USAGE,
+                    format!("cannot read standard input: {e}"),
+                )),
+            };
         }
         rpassword::prompt_password(format!("{prompt}: "))
             .map(Zeroizing::new)

@@ -462,3 +462,274 @@ fn add_without_a_link_reads_it_from_the_first_line_of_input() {
         "287082"
     );
 }
+
+/// Issue 12, item 1: `add` of a Google export with no accounts created a vault and printed
+/// "added 0 account(s)" with exit 0. It is bad input (exit 6), and nothing is created.
+#[test]
+fn adding_a_google_export_with_no_accounts_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let output = pp(
+        &data,
+        &["add", "otpauth-migration://offline?data="],
+        &pin_line(),
+    );
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("this QR code holds a Google Authenticator export with no accounts"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!data.exists(), "no data folder, no vault");
+}
+
+/// Issue 12, item 2: `add` of `data=GP////8P` said "part 1 of 4294967295".
+#[test]
+fn adding_an_export_claiming_four_billion_parts_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = pp(
+        dir.path(),
+        &["add", "otpauth-migration://offline?data=GP////8P"],
+        &pin_line(),
+    );
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("at most 100"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stdout(&output).contains("part 1 of"));
+    assert!(!dir.path().join("vault.pocketpass").exists());
+}
+
+/// Issue 12, item 5: names, issuers and `expires=` values went to the terminal raw, so
+/// `otpauth://totp/%1B%5D0%3Bpwned%07...` retitled it. Every command shows them escaped.
+#[test]
+fn terminal_escapes_in_a_key_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let link = "otpauth://totp/%1B%5D0%3Bpwned%07alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
+                &issuer=HPC%1B%5B2J&expires=2028-11-28%0Dforged%C2%9B";
+    let raw = |output: &Output| {
+        let all = [output.stdout.as_slice(), output.stderr.as_slice()].concat();
+        let text = String::from_utf8_lossy(&all).into_owned();
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "a control character reached the terminal: {text:?}"
+        );
+        text
+    };
+    let added = raw(&pp(&data, &["add", link], &pin_line()));
+    assert!(added.contains("\\u{1b}]0;pwned\\u{7}alice"), "{added}");
+    let listed = raw(&pp(&data, &["list"], &pin_line()));
+    assert!(
+        listed.contains("expires 2028-11-28\\rforged\\u{9b}"),
+        "{listed}"
+    );
+    // The name is shown escaped but stored as sent: the escaped form finds nothing, and a
+    // duplicate is refused with the name escaped.
+    let again = pp(&data, &["add", link], &pin_line());
+    assert_eq!(again.status.code(), Some(6));
+    raw(&again);
+
+    let png = dir.path().join("code.png");
+    qr_png(link, &png);
+    let plain = Command::new(env!("CARGO_BIN_EXE_pocketpass"))
+        .args(["scan", png.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        raw(&plain).contains("%1B%5D0"),
+        "the link itself is plain ASCII"
+    );
+    let weird = dir.path().join("weird.png");
+    qr_png("hello \u{1b}]0;pwned\u{7} \u{9b}2J \u{202e}txt", &weird);
+    for args in [vec!["scan"], vec!["scan", "--json"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_pocketpass"))
+            .args(&args)
+            .arg(&weird)
+            .output()
+            .unwrap();
+        let text = raw(&output);
+        assert!(!text.contains('\u{202e}'), "{text}");
+        if args.len() == 2 {
+            let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+            assert_eq!(
+                line["text"],
+                "hello \u{1b}]0;pwned\u{7} \u{9b}2J \u{202e}txt"
+            );
+        }
+    }
+}
+
+/// Issue 12, item 6: `--pin-stdin` read through the standard library's buffered `Stdin`,
+/// which reads ahead and keeps the PIN (and what follows it) in a buffer that is never wiped.
+/// The PIN is now read straight from the descriptor: exactly its own line is consumed, and
+/// the rest of the input is still there for the next reader.
+#[test]
+fn pin_stdin_reads_only_its_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        dir.path(),
+        &[
+            "add",
+            "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        ],
+        &pin_line(),
+    );
+    let script = format!(
+        "{bin} --data-dir {dir} --pin-stdin code --at 59 && cat",
+        bin = env!("CARGO_BIN_EXE_pocketpass"),
+        dir = dir.path().display()
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PIN}\nthe rest of the input\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "287082\nthe rest of the input");
+}
+
+/// Issue 12, item 6: `add URI` kept the key in its arguments, readable by the user's other
+/// processes in /proc/PID/cmdline, all the while the PIN prompt waited. The link is overwritten
+/// before anything waits.
+#[test]
+fn a_key_link_on_the_command_line_leaves_proc_before_the_pin_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let link = format!("otpauth://totp/HPC:carol?secret={secret}&issuer=HPC");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pocketpass"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--pin-stdin", "add", &link])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let cmdline = format!("/proc/{}/cmdline", child.id());
+    // The process blocks reading the PIN from the pipe until we write it. Wait (bounded) for
+    // it to get there: its state is S (sleeping) in a read once the prompt waits.
+    let waiting = (0..400).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        let stat = fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().next());
+        let wchan = fs::read_to_string(format!("/proc/{}/wchan", child.id())).unwrap_or_default();
+        state == Some("S") && (wchan.contains("pipe") || wchan.contains("read") || wchan == "0")
+    });
+    assert!(waiting, "the add command never waited for the PIN");
+    let args = fs::read(&cmdline).unwrap();
+    let shown = String::from_utf8_lossy(&args).replace('\0', " ");
+    assert!(
+        !shown.contains(secret),
+        "the key is visible in {cmdline}: {shown}"
+    );
+    assert!(shown.contains(" add "), "the other arguments stay: {shown}");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(pin_line().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "added HPC: carol");
+}
+
+/// Issue 12, item 4: when the disk failed to flush the folder after the new vault was renamed
+/// into place, `change-pin` said "nothing was changed" and the user went on with the old PIN,
+/// which the file no longer took. With every folder flush failing (strace injects EIO), the
+/// command says the PIN changed, warns that the disk did not confirm it, and the new PIN is
+/// the one that works.
+#[test]
+fn change_pin_when_the_folder_flush_fails_tells_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        dir.path(),
+        &[
+            "add",
+            "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        ],
+        &pin_line(),
+    );
+    let new_pin = "739164";
+    let output = Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-P"])
+        .arg(dir.path())
+        .args(["-e", "trace=fsync", "-e", "inject=fsync:error=EIO"])
+        .arg(env!("CARGO_BIN_EXE_pocketpass"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--pin-stdin", "change-pin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{PIN}\n{new_pin}\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap_or_else(|e| panic!("strace is needed ({e}); run scripts/install-deps.sh"));
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert_eq!(stdout(&output), "PIN changed");
+    assert!(err.contains("did not confirm"), "{err}");
+    assert!(!err.contains("nothing was changed"), "{err}");
+    let old = pp(dir.path(), &["list"], &pin_line());
+    assert_eq!(
+        old.status.code(),
+        Some(3),
+        "the old PIN no longer opens the vault"
+    );
+    assert!(ok(dir.path(), &["list"], &format!("{new_pin}\n")).contains("HPC: bob"));
+}
+
+/// Issue 12, item 3: a vault whose header asks for an iteration count Pocket Pass never writes
+/// is damage (exit 7), not a wrong PIN: no try is counted however often the right PIN is typed.
+#[test]
+fn an_edited_vault_header_is_damage_and_counts_no_attempt() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        dir.path(),
+        &[
+            "add",
+            "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        ],
+        &pin_line(),
+    );
+    let path = dir.path().join("vault.pocketpass");
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[12..16].copy_from_slice(&100_000_000u32.to_le_bytes());
+    let body = bytes.len() - 32;
+    let checksum = sha2::Sha256::digest(&bytes[..body]);
+    bytes[body..].copy_from_slice(&checksum);
+    fs::write(&path, &bytes).unwrap();
+    for _ in 0..11 {
+        let output = pp(dir.path(), &["list"], &pin_line());
+        assert_eq!(output.status.code(), Some(7), "{}", stderr(&output));
+        assert!(stderr(&output).contains("No PIN attempt was counted"));
+    }
+    assert!(!dir.path().join("attempts").exists());
+    assert_eq!(fs::read(&path).unwrap(), bytes);
+}

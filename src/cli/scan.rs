@@ -4,6 +4,7 @@
 //! documented in DESIGN.md (0 every file held a code, 1 some did not, 2 usage errors).
 
 use crate::scan::{self, Source, SourceError};
+use crate::text::{escape_controls as safe, escape_json_for_terminal};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,22 +81,28 @@ fn report(
             ms,
             error,
         };
-        // Serialising plain strings and numbers cannot fail.
-        let _ = serde_json::to_writer(&mut out, &line);
-        let _ = writeln!(out);
+        // Serialising plain strings and numbers cannot fail. JSON keeps DEL, C1 and
+        // bidirectional controls raw inside strings: escape those too before the terminal.
+        let json = serde_json::to_string(&line).unwrap_or_default();
+        let _ = writeln!(out, "{}", escape_json_for_terminal(&json));
         return;
     }
+    // What a QR code holds is anyone's text: never let its control characters reach the
+    // terminal.
     match result {
         Ok(texts) if !texts.is_empty() => {
             for text in texts {
                 let _ = match label {
-                    Some(l) => writeln!(out, "{l}: {text}"),
-                    None => writeln!(out, "{text}"),
+                    Some(l) => writeln!(out, "{}: {}", safe(l), safe(text)),
+                    None => writeln!(out, "{}", safe(text)),
                 };
             }
         }
-        Ok(_) => eprintln!("pocketpass scan: {}", SourceError::NoCode(name.to_owned())),
-        Err(e) => eprintln!("pocketpass scan: {e}"),
+        Ok(_) => eprintln!(
+            "pocketpass scan: {}",
+            safe(&SourceError::NoCode(name.to_owned()).to_string())
+        ),
+        Err(e) => eprintln!("pocketpass scan: {}", safe(&e.to_string())),
     }
 }
 
@@ -142,12 +149,18 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         let (result, ms) = match scan::load_image_file(path) {
             Ok(frame) => {
                 let start = Instant::now();
-                let codes = scan::decode(&frame);
+                let decoded = scan::decode_within(&frame, scan::DECODE_BUDGET);
                 let ms = start.elapsed().as_secs_f64() * 1000.0;
-                (
-                    Ok(codes.into_iter().filter_map(|c| c.text).collect::<Vec<_>>()),
-                    Some(ms),
-                )
+                let texts = decoded
+                    .codes
+                    .into_iter()
+                    .filter_map(|c| c.text)
+                    .collect::<Vec<_>>();
+                if texts.is_empty() && !decoded.complete {
+                    (Err(SourceError::OutOfTime(name.clone())), Some(ms))
+                } else {
+                    (Ok(texts), Some(ms))
+                }
             }
             Err(e) => (Err(e), None),
         };

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use slint::{ComponentHandle, Image, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
 use super::messages;
-use super::worker::{self, Done, Job, Outbox, Reply};
+use super::worker::{self, Done, Job, LockNow, Outbox, Reply};
 use super::{
     AppWindow, Config, InstallAdapter, Nav, PinAdapter, Screen, SettingsAdapter, Texts, TokenView,
     TokensAdapter,
@@ -64,6 +64,8 @@ pub(crate) struct Controller {
     window: slint::Weak<AppWindow>,
     config: Config,
     jobs: Sender<Job>,
+    /// Closes the vault on the worker before its next job (see [`LockNow`]).
+    lock_now: LockNow,
     replies: Receiver<Reply>,
     outbox: Outbox,
     /// Jobs sent (and cameras started) whose final reply has not been handled yet.
@@ -79,6 +81,7 @@ impl Controller {
         window: &AppWindow,
         config: Config,
         jobs: Sender<Job>,
+        lock_now: LockNow,
         replies: Receiver<Reply>,
         outbox: Outbox,
     ) -> Rc<Self> {
@@ -90,6 +93,7 @@ impl Controller {
             window: window.as_weak(),
             config,
             jobs,
+            lock_now,
             replies,
             outbox,
             pending: Cell::new(0),
@@ -304,13 +308,19 @@ impl Controller {
     }
 
     fn found(&self, accounts: Vec<Account>) {
-        self.stop_camera();
         let ui = self.ui();
         let install = ui.global::<InstallAdapter>();
-        let first = &accounts[0];
-        install.set_found_name(first.name.clone().into());
-        install.set_found_issuer(first.issuer.clone().unwrap_or_default().into());
-        install.set_found_expiry(first.extra("expires").unwrap_or_default().into());
+        // The parser refuses empty exports; this guard keeps a future path from indexing an
+        // empty list on the UI thread.
+        let Some(first) = accounts.first() else {
+            install.set_error(messages::otp(&ui.global::<Texts>(), &OtpError::EmptyExport));
+            return;
+        };
+        self.stop_camera();
+        // Labels are the QR code author's text: show control characters as escapes.
+        install.set_found_name(shown(&first.name));
+        install.set_found_issuer(shown(first.issuer.as_deref().unwrap_or_default()));
+        install.set_found_expiry(shown(first.extra("expires").unwrap_or_default()));
         install.set_found_count(if accounts.len() > 1 {
             ui.global::<Texts>()
                 .invoke_keys_count(accounts.len() as i32)
@@ -390,13 +400,15 @@ impl Controller {
         ui.global::<InstallAdapter>().set_camera_on(false);
     }
 
-    fn scan(&self, job: Job, status: SharedString) {
+    /// Reads a file or the screen on a thread of its own (never the vault's worker).
+    fn scan(&self, source: crate::scan::Source, status: SharedString) {
         self.stop_camera();
         let ui = self.ui();
         let install = ui.global::<InstallAdapter>();
         install.set_error("".into());
         install.set_status(status);
-        self.send(job);
+        self.pending.set(self.pending.get() + 1);
+        worker::spawn_scan(source, self.outbox.clone());
     }
 
     // PINs.
@@ -453,6 +465,9 @@ impl Controller {
         ui.global::<PinAdapter>().set_error("".into());
         ui.global::<PinAdapter>().set_tries_note("".into());
         ui.global::<SettingsAdapter>().set_message("".into());
+        // The flag closes the vault before the worker's next job, whatever is queued; the job
+        // itself only brings the reply.
+        self.lock_now.store(true, Ordering::SeqCst);
         self.send(Job::Lock);
         self.go(Screen::Unlock);
     }
@@ -486,7 +501,18 @@ impl Controller {
             }
             Reply::Accounts(result, done) => {
                 self.done();
+                // A job sent before the app locked answers after it: its accounts must not
+                // reappear behind the PIN screen. Only creating or unlocking opens the vault.
+                if !self.state.borrow().unlocked && !matches!(done, Done::Created | Done::Unlocked)
+                {
+                    return;
+                }
                 self.accounts(result, done);
+            }
+            Reply::Hotp(..) | Reply::Exported(_) | Reply::Imported(_)
+                if !self.state.borrow().unlocked =>
+            {
+                self.done();
             }
             Reply::Hotp(index, result) => {
                 self.done();
@@ -533,6 +559,7 @@ impl Controller {
                 }
             }
             Reply::Locked => self.done(),
+            Reply::Unflushed(warning) => self.toast(messages::vault(&texts, &warning)),
             Reply::Frame(buffer) => {
                 if self.state.borrow().camera_stop.is_some() {
                     ui.global::<InstallAdapter>()
@@ -771,11 +798,14 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
     install.on_stop_camera(with!(|c| c.stop_camera()));
     install.on_scan_screen(with!(|c| {
         let status = c.ui().global::<Texts>().invoke_reading_screen();
-        c.scan(Job::ScanScreen, status)
+        c.scan(crate::scan::Source::Screen, status)
     }));
     install.on_open_image(with!(|c, path| {
         let status = c.ui().global::<Texts>().invoke_reading_image();
-        c.scan(Job::ScanFile(PathBuf::from(path.trim())), status)
+        c.scan(
+            crate::scan::Source::File(PathBuf::from(path.trim())),
+            status,
+        )
     }));
     install.on_paste_link(with!(|c, link| {
         c.clear_install_messages();
@@ -981,8 +1011,8 @@ fn token_view(
     };
     TokenView {
         index: index as i32,
-        name: account.name.clone().into(),
-        issuer: account.issuer.clone().unwrap_or_default().into(),
+        name: shown(&account.name),
+        issuer: shown(account.issuer.as_deref().unwrap_or_default()),
         code: code.into(),
         spoken: spoken.into(),
         next_code: next_code.into(),
@@ -992,6 +1022,12 @@ fn token_view(
         expiry_note,
         expired,
     }
+}
+
+/// Text from a key (its name, issuer, expiry) as the window shows it: control and
+/// bidirectional characters as visible escapes (see [`crate::text`]).
+fn shown(text: &str) -> SharedString {
+    crate::text::escape_controls(text).as_ref().into()
 }
 
 /// "123 456" read digit by digit: "1 2 3 4 5 6".

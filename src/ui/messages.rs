@@ -25,8 +25,9 @@ pub(crate) fn pin(texts: &Texts<'_>, e: &PinError) -> SharedString {
 /// A QR code or link that is not a usable key.
 pub(crate) fn otp(texts: &Texts<'_>, e: &OtpError) -> SharedString {
     match e {
-        OtpError::NotAKey(what) => texts.invoke_not_a_key(what.into()),
-        e => texts.invoke_bad_key(e.to_string().into()),
+        OtpError::NotAKey(what) => texts.invoke_not_a_key(shown(what)),
+        OtpError::EmptyExport => texts.invoke_empty_export(),
+        e => texts.invoke_bad_key(shown(&e.to_string())),
     }
 }
 
@@ -42,15 +43,26 @@ pub(crate) fn vault(texts: &Texts<'_>, e: &VaultError) -> SharedString {
         VaultError::NotAVault(p) | VaultError::WrongKind(p, _) => {
             texts.invoke_not_a_backup(path(p))
         }
-        VaultError::Corrupt(p) => texts.invoke_damaged_file(path(p)),
+        VaultError::Corrupt(p) | VaultError::UnsafeKdf { path: p, .. } => {
+            texts.invoke_damaged_file(path(p))
+        }
         VaultError::UnsupportedVersion { .. } => texts.invoke_newer_version(),
-        VaultError::Duplicate(name) => texts.invoke_duplicate_key(name.into()),
+        VaultError::Duplicate(name) => texts.invoke_duplicate_key(shown(name)),
         VaultError::Busy => texts.invoke_vault_busy(),
+        VaultError::NotFlushed { source, .. } => {
+            texts.invoke_not_flushed(source.to_string().into())
+        }
         VaultError::Io {
             path: p, source, ..
         } => texts.invoke_file_failed(path(p), source.to_string().into()),
-        e => e.to_string().into(),
+        e => shown(&e.to_string()),
     }
+}
+
+/// Details that come from outside (what a QR code held, a key's name) as the window shows
+/// them: control characters as escapes.
+fn shown(text: &str) -> SharedString {
+    crate::text::escape_controls(text).as_ref().into()
 }
 
 /// A frame source (camera, screen, image file) that could not deliver.
@@ -66,6 +78,7 @@ pub(crate) fn source(texts: &Texts<'_>, e: &SourceError) -> SharedString {
         SourceError::Camera(detail) => texts.invoke_camera_failed(detail.into()),
         SourceError::Screen(detail) => texts.invoke_screen_failed(detail.into()),
         SourceError::NoCode(_) => texts.invoke_no_code_found(),
+        SourceError::OutOfTime(_) => texts.invoke_no_code_in_time(),
         e => e.to_string().into(),
     }
 }

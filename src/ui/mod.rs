@@ -25,7 +25,7 @@ mod generated {
 }
 pub use generated::*;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -33,14 +33,11 @@ use std::time::Duration;
 use slint::ComponentHandle;
 
 use crate::scan::{FrameSource, SourceError};
-use crate::vault::{Pin, Vault, VaultError};
+use crate::vault::KdfCost;
 use controller::Controller;
 
 /// The current time in Unix seconds. Injected so tests choose the time the codes are for.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-/// Creates a new vault; [`Vault::create`] in the app. Tests pass
-/// [`Vault::create_insecure_for_tests`] so that choosing a PIN does not take seconds.
-pub type CreateVault = Arc<dyn Fn(&Path, &Pin) -> Result<Vault, VaultError> + Send + Sync>;
 /// Opens the camera as a frame source; tests pass recorded frames
 /// ([`crate::scan::PlaybackSource`]).
 pub type OpenCamera = Arc<dyn Fn() -> Result<Box<dyn FrameSource>, SourceError> + Send + Sync>;
@@ -52,8 +49,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The time the codes are for.
     pub clock: Clock,
-    /// How a new vault is made.
-    pub create_vault: CreateVault,
+    /// The key-derivation cost of new vaults and the range accepted when opening one:
+    /// [`KdfCost::STANDARD`] in the app. Tests pass [`KdfCost::insecure_for_tests`] so that
+    /// choosing a PIN does not take seconds.
+    pub vault_cost: KdfCost,
     /// Where camera frames come from.
     pub open_camera: OpenCamera,
     /// Offer Scan screen and Open image (desktops).
@@ -71,7 +70,7 @@ impl Config {
                     .map(|d| d.as_secs())
                     .unwrap_or(0)
             }),
-            create_vault: Arc::new(Vault::create),
+            vault_cost: KdfCost::STANDARD,
             open_camera: Arc::new(|| crate::scan::camera::open(None)),
             desktop: cfg!(not(any(target_os = "android", target_os = "ios"))),
         }
@@ -128,14 +127,16 @@ pub fn init(config: Config) -> Result<App, slint::PlatformError> {
         replies: reply_tx,
         wake,
     };
+    let lock_now = worker::LockNow::default();
     worker::spawn(
         config.data_dir.clone(),
-        config.create_vault.clone(),
+        config.vault_cost,
         job_rx,
+        lock_now.clone(),
         outbox.clone(),
     )
     .map_err(|e| slint::PlatformError::Other(format!("cannot start the worker thread: {e}")))?;
-    let controller = Controller::new(&window, config, job_tx, reply_rx, outbox);
+    let controller = Controller::new(&window, config, job_tx, lock_now, reply_rx, outbox);
     controller::wire(&window, &controller);
     controller.start();
     Ok(App { window, controller })

@@ -12,9 +12,9 @@ use slint::{Rgb8Pixel, SharedPixelBuffer};
 
 use crate::otp::{Account, Code};
 use crate::scan::{self, FrameSource, LumaFrame, Scanner, SourceError};
-use crate::vault::{self, ImportReport, Password, Pin, Vault, VaultError};
+use crate::vault::{self, ImportReport, KdfCost, Password, Pin, Vault, VaultError};
 
-use super::{CreateVault, OpenCamera};
+use super::OpenCamera;
 
 /// Work for the worker thread.
 pub(crate) enum Job {
@@ -40,13 +40,15 @@ pub(crate) enum Job {
     Export(PathBuf, Password),
     /// Reads an encrypted backup into the vault.
     Import(PathBuf, Password),
-    /// Decodes the QR codes of an image file.
-    ScanFile(PathBuf),
-    /// Decodes the QR codes on the screen.
-    ScanScreen,
-    /// Closes the vault (auto-lock, Lock button).
+    /// Closes the vault (auto-lock, Lock button). The UI raises the [`LockNow`] flag first, so
+    /// the vault is closed before the next job starts even when others are queued before this.
     Lock,
 }
+
+/// Raised by the UI when it locks: the worker closes the vault before it starts its next job,
+/// whatever is queued. Scans never run on this thread ([`spawn_scan`]), so the longest a lock
+/// waits is the job in progress (a key derivation or a save).
+pub(crate) type LockNow = Arc<AtomicBool>;
 
 /// What the worker tells the UI. Each job gets exactly one reply.
 pub(crate) enum Reply {
@@ -68,6 +70,9 @@ pub(crate) enum Reply {
     Scanned(Result<Vec<String>, SourceError>),
     /// The vault is closed.
     Locked,
+    /// A change is in place but the disk did not confirm it (not a job's reply: it follows
+    /// the reply of the job that saved).
+    Unflushed(VaultError),
     /// A camera frame to preview (not a job's reply).
     Frame(SharedPixelBuffer<Rgb8Pixel>),
     /// Codes the camera saw (not a job's reply; the camera goes on until stopped).
@@ -107,8 +112,9 @@ impl Outbox {
 /// Starts the worker thread; it ends when the job sender is dropped.
 pub(crate) fn spawn(
     dir: PathBuf,
-    create: CreateVault,
+    cost: KdfCost,
     jobs: Receiver<Job>,
+    lock_now: LockNow,
     out: Outbox,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
@@ -116,8 +122,14 @@ pub(crate) fn spawn(
         .spawn(move || {
             let mut vault: Option<Vault> = None;
             for job in jobs {
-                let reply = run(&dir, &create, &mut vault, job);
+                if lock_now.swap(false, Ordering::SeqCst) {
+                    vault = None;
+                }
+                let reply = run(&dir, cost, &mut vault, job);
                 out.send(reply);
+                if let Some(warning) = vault.as_mut().and_then(Vault::take_warning) {
+                    out.send(Reply::Unflushed(warning));
+                }
             }
         })
         .map(|_| ())
@@ -127,7 +139,7 @@ fn not_open(dir: &std::path::Path) -> VaultError {
     vault::missing(dir)
 }
 
-fn run(dir: &std::path::Path, create: &CreateVault, open: &mut Option<Vault>, job: Job) -> Reply {
+fn run(dir: &std::path::Path, cost: KdfCost, open: &mut Option<Vault>, job: Job) -> Reply {
     let accounts = |v: &Vault| v.accounts().to_vec();
     match job {
         Job::Probe => Reply::Probed {
@@ -136,7 +148,7 @@ fn run(dir: &std::path::Path, create: &CreateVault, open: &mut Option<Vault>, jo
             failed: Vault::failed_attempts(dir).unwrap_or(0),
         },
         Job::Create { pin, accounts: new } => {
-            let result = create(dir, &pin).and_then(|mut v| {
+            let result = Vault::create_with_cost(dir, &pin, cost).and_then(|mut v| {
                 v.merge(new)?;
                 let list = accounts(&v);
                 *open = Some(v);
@@ -147,7 +159,7 @@ fn run(dir: &std::path::Path, create: &CreateVault, open: &mut Option<Vault>, jo
         Job::Unlock(pin) => {
             // Close first: the open vault holds the directory lock.
             *open = None;
-            let result = Vault::unlock(dir, &pin).map(|v| {
+            let result = Vault::unlock_with_cost(dir, &pin, cost).map(|v| {
                 let list = accounts(&v);
                 *open = Some(v);
                 list
@@ -192,8 +204,6 @@ fn run(dir: &std::path::Path, create: &CreateVault, open: &mut Option<Vault>, jo
         Job::Import(file, password) => Reply::Imported(with(dir, open, |v| {
             v.import(&file, &password).map(|r| (r, accounts(v)))
         })),
-        Job::ScanFile(path) => Reply::Scanned(scan::payloads(&scan::Source::File(path))),
-        Job::ScanScreen => Reply::Scanned(scan::payloads(&scan::Source::Screen)),
         Job::Lock => {
             *open = None;
             Reply::Locked
@@ -219,6 +229,26 @@ fn full_name(v: &Vault, index: usize) -> Result<String, VaultError> {
         .get(index)
         .map(|a| a.display_name())
         .ok_or_else(|| VaultError::NoSuchAccount(index.to_string()))
+}
+
+/// Reads the QR codes `source` shows (an image file, the screen) on a thread of its own and
+/// replies [`Reply::Scanned`]. Decoding can take seconds on a large image: it must hold up
+/// neither the UI nor the vault's worker, whose next job may be the lock.
+pub(crate) fn spawn_scan(source: scan::Source, out: Outbox) {
+    let source_of_failure = source.clone();
+    let spawned = std::thread::Builder::new()
+        .name("pocketpass-scan".into())
+        .spawn({
+            let out = out.clone();
+            move || out.send(Reply::Scanned(scan::payloads(&source)))
+        });
+    if let Err(e) = spawned {
+        let error = match source_of_failure {
+            scan::Source::File(path) => SourceError::Io { path, source: e },
+            _ => SourceError::Screen(format!("cannot start a thread to read it: {e}")),
+        };
+        out.send(Reply::Scanned(Err(error)));
+    }
 }
 
 /// Reads the camera until `stop` is set or the camera ends, previewing every frame and
@@ -279,4 +309,116 @@ pub(crate) fn preview(frame: &LumaFrame) -> SharedPixelBuffer<Rgb8Pixel> {
         *px = Rgb8Pixel { r: v, g: v, b: v };
     }
     buffer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::time::Duration;
+
+    const ITERATIONS: u32 = 1_000;
+    /// Long enough for any job here on a loaded machine; a timeout means a reply never came.
+    const PATIENCE: Duration = Duration::from_secs(60);
+
+    fn worker(dir: &std::path::Path) -> (Sender<Job>, Receiver<Reply>, LockNow, Outbox) {
+        let (job_tx, job_rx) = mpsc::channel();
+        let (reply_tx, reply_rx) = mpsc::channel();
+        let out = Outbox {
+            replies: reply_tx,
+            wake: Arc::new(|| {}),
+        };
+        let lock_now = LockNow::default();
+        spawn(
+            dir.to_owned(),
+            KdfCost::insecure_for_tests(ITERATIONS),
+            job_rx,
+            lock_now.clone(),
+            out.clone(),
+        )
+        .expect("the worker starts");
+        (job_tx, reply_rx, lock_now, out)
+    }
+
+    fn account() -> Account {
+        crate::otp::parse_uri("otpauth://totp/HPC:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+            .expect("a valid key")
+    }
+
+    /// Issue 12, item 7: the worker ran scans itself, so the lock queued behind a decode that
+    /// could take as long as a crafted image liked, with the vault open all the while. A scan
+    /// that never ends (an image "file" that is a pipe nobody writes) must not delay the lock.
+    #[test]
+    fn locking_does_not_wait_behind_a_scan() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let fifo = dir.path().join("image.png");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo makes the pipe");
+        let (jobs, replies, lock_now, out) = worker(dir.path());
+        jobs.send(Job::Create {
+            pin: Pin::entered("482916"),
+            accounts: vec![account()],
+        })
+        .unwrap();
+        match replies.recv_timeout(PATIENCE) {
+            Ok(Reply::Accounts(Ok(list), Done::Created)) => assert_eq!(list.len(), 1),
+            Ok(_) => panic!("expected the created vault first"),
+            Err(e) => panic!("no reply to Create: {e:?}"),
+        }
+
+        spawn_scan(scan::Source::File(fifo.clone()), out);
+        lock_now.store(true, Ordering::SeqCst);
+        jobs.send(Job::Lock).unwrap();
+        match replies.recv_timeout(PATIENCE) {
+            Ok(Reply::Locked) => {}
+            Ok(Reply::Scanned(_)) => panic!("the scan answered first: it was not blocked"),
+            Ok(_) => panic!("unexpected reply before Locked"),
+            Err(RecvTimeoutError::Timeout) => panic!("the lock waited behind the scan"),
+            Err(e) => panic!("{e:?}"),
+        }
+        // The vault is closed: another opener gets it at once (the worker held its lock).
+        let reopened =
+            Vault::unlock_insecure_for_tests(dir.path(), &Pin::entered("482916"), ITERATIONS);
+        assert!(reopened.is_ok(), "{reopened:?}");
+
+        // Let the scan end: a writer that closes at once gives it an empty "image".
+        drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+        match replies.recv_timeout(PATIENCE) {
+            Ok(Reply::Scanned(Err(SourceError::BadImage { .. }))) => {}
+            Ok(Reply::Scanned(other)) => panic!("an empty pipe is no image: {other:?}"),
+            Ok(_) => panic!("unexpected reply"),
+            Err(e) => panic!("the scan never answered: {e:?}"),
+        }
+    }
+
+    /// A lock overtakes jobs queued before it: the vault is closed before the next one starts,
+    /// so a queued change answers "no vault" instead of running on keys the user locked away.
+    #[test]
+    fn a_lock_closes_the_vault_before_jobs_queued_ahead_of_it() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (jobs, replies, lock_now, _out) = worker(dir.path());
+        jobs.send(Job::Create {
+            pin: Pin::entered("482916"),
+            accounts: Vec::new(),
+        })
+        .unwrap();
+        assert!(matches!(
+            replies.recv_timeout(PATIENCE),
+            Ok(Reply::Accounts(Ok(_), Done::Created))
+        ));
+        lock_now.store(true, Ordering::SeqCst);
+        jobs.send(Job::Add(vec![account()])).unwrap();
+        jobs.send(Job::Lock).unwrap();
+        match replies.recv_timeout(PATIENCE) {
+            Ok(Reply::Accounts(Err(VaultError::NotFound(_)), Done::Added)) => {}
+            Ok(Reply::Accounts(result, done)) => panic!("{done:?}: {:?}", result.map(|l| l.len())),
+            Ok(_) => panic!("unexpected reply"),
+            Err(e) => panic!("{e:?}"),
+        }
+        assert!(matches!(replies.recv_timeout(PATIENCE), Ok(Reply::Locked)));
+        let vault =
+            Vault::unlock_insecure_for_tests(dir.path(), &Pin::entered("482916"), ITERATIONS)
+                .expect("the vault opens");
+        assert!(vault.accounts().is_empty(), "the queued Add did not run");
+    }
 }

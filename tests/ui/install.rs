@@ -222,3 +222,104 @@ fn assert_other_sources_offered(h: &Harness) {
         assert!(h.has(other), "{other} is still offered");
     }
 }
+
+/// The text a field labelled `label` holds now.
+fn field_text(h: &Harness, label: &str) -> String {
+    h.all(label)
+        .into_iter()
+        .find(|e| e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::TextInput))
+        .and_then(|e| e.accessible_value())
+        .unwrap_or_else(|| panic!("no text field labelled {label:?}; labels: {:?}", h.labels()))
+        .to_string()
+}
+
+/// Issue 12, item 1: a Google export with no accounts (`data=` empty) panicked the UI thread,
+/// which indexed the first account of an empty list. It is refused with the reason, and the
+/// screen stays.
+#[test]
+fn pasting_a_google_export_with_no_accounts_explains_and_does_not_panic() {
+    let h = Harness::new(RFC_T, Vec::new());
+    h.press("Install key");
+    h.press("Paste link");
+    h.type_into("Key link", "otpauth-migration://offline?data=");
+    h.press("Use link");
+    assert_eq!(h.screen(), Screen::Add);
+    let notices = h.notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("Google Authenticator export with no accounts"),
+        "{notices:?}"
+    );
+    assert!(!vault::exists(h.dir.path()), "nothing was created");
+}
+
+/// Issue 12, item 2: an export claiming 4,294,967,295 parts made the window list every missing
+/// part number (gigabytes). It is refused at once.
+#[test]
+fn an_export_claiming_four_billion_parts_is_refused() {
+    let h = Harness::new(RFC_T, Vec::new());
+    h.press("Install key");
+    h.press("Paste link");
+    h.type_into("Key link", "otpauth-migration://offline?data=GP////8P");
+    h.press("Use link");
+    assert_eq!(h.screen(), Screen::Add);
+    let notices = h.notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("cannot be used"), "{notices:?}");
+}
+
+/// Issue 12, item 6: the pasted link (which holds the key) stayed in its field after use.
+#[test]
+fn the_pasted_link_leaves_its_field_once_used() {
+    let h = Harness::new(RFC_T, Vec::new());
+    h.press("Install key");
+    h.press("Paste link");
+    h.type_into("Key link", "https://portal.example.org/tokens");
+    h.press("Use link");
+    assert_eq!(h.screen(), Screen::Add);
+    assert_eq!(field_text(&h, "Key link"), "");
+}
+
+/// Issue 12, item 6: a refused PIN stayed in the Choose-PIN fields for the next person at the
+/// screen.
+#[test]
+fn a_refused_pin_leaves_the_choose_pin_fields() {
+    let h = Harness::new(RFC_T, Vec::new());
+    h.press("Install key");
+    h.press("Paste link");
+    h.type_into("Key link", &portal_link("laptop", "2028-11-28"));
+    h.press("Use link");
+    h.press("Install this key");
+    assert_eq!(h.screen(), Screen::ChoosePin);
+    h.type_into("New PIN", "482916");
+    h.type_into("Confirm PIN", "482961");
+    h.press("Protect key");
+    assert!(h.notices()[0].contains("differ"), "{:?}", h.notices());
+    assert_eq!(field_text(&h, "New PIN"), "");
+    assert_eq!(field_text(&h, "Confirm PIN"), "");
+}
+
+/// Issue 12, item 5: a label carrying terminal control characters is shown with them escaped,
+/// on Key found and on the code screen.
+#[test]
+fn control_characters_in_a_label_are_shown_escaped() {
+    let link = "otpauth://totp/%1B%5D0%3Bpwned%07laptop?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
+                &issuer=HPC%0ACentre";
+    let h = Harness::new(RFC_T, Vec::new());
+    h.press("Install key");
+    h.press("Paste link");
+    h.type_into("Key link", link);
+    h.press("Use link");
+    assert_eq!(h.screen(), Screen::Found, "{:?}", h.notices());
+    let labels = h.labels();
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.contains("\\u{1b}]0;pwned\\u{7}laptop")),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().all(|l| !l.chars().any(|c| c.is_control())),
+        "a control character reached the screen: {labels:?}"
+    );
+}

@@ -14,7 +14,7 @@ use i_slint_backend_testing::{ElementHandle, ElementRoot};
 use pocketpass::otp::{parse_payload, Account, Payload};
 use pocketpass::scan::{FrameSource, LumaFrame, PlaybackSource, SourceError};
 use pocketpass::ui::{App, Config, Nav, OpenCamera, Screen};
-use pocketpass::vault::{Pin, Vault};
+use pocketpass::vault::{KdfCost, Pin, Vault};
 use slint::ComponentHandle;
 use tempfile::TempDir;
 
@@ -146,9 +146,7 @@ impl Harness {
         let mut config = Config::new(dir.path().to_owned());
         let c = clock.clone();
         config.clock = Arc::new(move || c.load(Ordering::SeqCst));
-        config.create_vault = Arc::new(|dir: &Path, pin: &Pin| {
-            Vault::create_insecure_for_tests(dir, pin, TEST_ITERATIONS)
-        });
+        config.vault_cost = KdfCost::insecure_for_tests(TEST_ITERATIONS);
         let camera: Camera = Arc::new(Mutex::new(Some(frames)));
         let frames = camera.clone();
         config.open_camera = open_camera.unwrap_or_else(|| {

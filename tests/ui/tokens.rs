@@ -57,7 +57,8 @@ fn a_token_is_renamed_and_the_vault_keeps_the_new_name() {
     h.press("Back");
     assert!(h.has(&format!("old laptop: code {spoken}")));
     h.press("Lock");
-    let vault = Vault::unlock(h.dir.path(), &Pin::entered("482916"));
+    let vault =
+        Vault::unlock_insecure_for_tests(h.dir.path(), &Pin::entered("482916"), TEST_ITERATIONS);
     // The app still holds the directory lock only while unlocked; it was just locked.
     let vault = vault.expect("the vault opens once the app is locked");
     let names: Vec<&str> = vault.accounts().iter().map(|a| a.name.as_str()).collect();
@@ -172,7 +173,9 @@ fn tokens_are_reordered_from_their_code_screen_and_the_vault_keeps_the_order() {
         ]
     );
     h.press("Lock");
-    let vault = Vault::unlock(h.dir.path(), &Pin::entered("482916")).expect("vault opens");
+    let vault =
+        Vault::unlock_insecure_for_tests(h.dir.path(), &Pin::entered("482916"), TEST_ITERATIONS)
+            .expect("vault opens");
     let names: Vec<&str> = vault.accounts().iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["laptop", "cluster", "workstation"]);
 }
