@@ -321,6 +321,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                 let kind = match account.kind {
                     Kind::Totp { period } => format!("TOTP, {period} s"),
                     Kind::Hotp { counter } => format!("HOTP, counter {counter}"),
+                    Kind::Steam => "Steam Guard, 30 s".to_owned(),
                 };
                 let mut details =
                     format!("({kind}, {}, {} digits)", account.algorithm, account.digits);

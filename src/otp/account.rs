@@ -63,7 +63,11 @@ impl fmt::Display for Algorithm {
     }
 }
 
-/// Whether codes follow the clock (TOTP, RFC 6238) or a counter (HOTP, RFC 4226).
+/// Whether codes follow the clock (TOTP, RFC 6238) or a counter (HOTP, RFC 4226), or are
+/// Steam Guard codes.
+///
+/// The vault stores this with serde's default enum layout (`{"totp":{"period":30}}`,
+/// `"steam"`), so vaults written before Steam existed open unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -77,6 +81,30 @@ pub enum Kind {
         /// The moving factor of the next code.
         counter: u64,
     },
+    /// Steam Guard: TOTP with HMAC-SHA1 and a 30-second period, but the code is
+    /// [`STEAM_DIGITS`] characters from [`STEAM_ALPHABET`] instead of decimal digits. Steam
+    /// publishes no specification; this is the algorithm every open authenticator implements
+    /// (Aegis' `docs/vault.md` points to its `OTP.java`).
+    Steam,
+}
+
+/// Seconds each Steam Guard code is valid.
+pub const STEAM_PERIOD: u64 = 30;
+/// Characters in a Steam Guard code; stored as the account's `digits`.
+pub const STEAM_DIGITS: u8 = 5;
+/// The characters of a Steam Guard code: digits and consonants, without the easily confused
+/// ones (0, 1, A, E, I, L, O, S, U, Z).
+pub const STEAM_ALPHABET: &[u8; 26] = b"23456789BCDFGHJKMNPQRTVWXY";
+
+impl Kind {
+    /// The seconds each code is valid, for the clock-based kinds; `None` for HOTP.
+    pub fn period(self) -> Option<u64> {
+        match self {
+            Self::Totp { period } => Some(period),
+            Self::Steam => Some(STEAM_PERIOD),
+            Self::Hotp { .. } => None,
+        }
+    }
 }
 
 /// Key bytes. Zeroized on drop and never shown by `Debug`, so a stray `{:?}` cannot leak a key.
@@ -146,7 +174,11 @@ impl Code {
     }
 
     /// The digits grouped for reading aloud or typing: "123 456", "1234 5678", "123 4567".
+    /// A Steam Guard code ("R7K2P") is one group, as Steam shows it.
     pub fn grouped(&self) -> String {
+        if self.0.len() == usize::from(STEAM_DIGITS) {
+            return self.0.clone();
+        }
         let split = self.0.len() / 2;
         let split = if self.0.len() == 7 { 3 } else { split };
         format!("{} {}", &self.0[..split], &self.0[split..])
@@ -193,7 +225,21 @@ impl Account {
     /// Checks the parameters every code depends on; parsing and the vault call this so an
     /// unusable account can never be stored.
     pub fn validate(&self) -> Result<(), OtpError> {
-        if !(6..=8).contains(&self.digits) {
+        if self.kind == Kind::Steam {
+            // Steam Guard has one fixed shape; anything else would show wrong codes.
+            if self.digits != STEAM_DIGITS {
+                return Err(OtpError::InvalidDigits(format!(
+                    "{} (Steam Guard codes have {STEAM_DIGITS} characters)",
+                    self.digits
+                )));
+            }
+            if self.algorithm != Algorithm::Sha1 {
+                return Err(OtpError::UnknownAlgorithm(format!(
+                    "{} (Steam Guard codes use SHA1)",
+                    self.algorithm
+                )));
+            }
+        } else if !(6..=8).contains(&self.digits) {
             return Err(OtpError::InvalidDigits(self.digits.to_string()));
         }
         if let Kind::Totp { period: 0 } = self.kind {
@@ -244,15 +290,15 @@ impl Account {
         match self.kind {
             Kind::Totp { period } => self.code_for_factor(unix_seconds / period.max(1)),
             Kind::Hotp { counter } => self.code_for_factor(counter),
+            Kind::Steam => steam_code(self.secret.expose(), unix_seconds / STEAM_PERIOD),
         }
     }
 
     /// Seconds until the code shown at `unix_seconds` changes; `None` for HOTP.
     pub fn seconds_left(&self, unix_seconds: u64) -> Option<u64> {
-        match self.kind {
-            Kind::Totp { period } => Some(period - unix_seconds % period.max(1)),
-            Kind::Hotp { .. } => None,
-        }
+        self.kind
+            .period()
+            .map(|period| period - unix_seconds % period.max(1))
     }
 
     /// Moves an HOTP account to its next counter; does nothing for TOTP. The caller persists
@@ -262,6 +308,31 @@ impl Account {
             *counter = counter.wrapping_add(1);
         }
     }
+}
+
+/// A Steam Guard code: RFC 4226's HMAC-SHA1 and dynamic truncation to 31 bits, then the
+/// number written in base 26 with [`STEAM_ALPHABET`], least significant character first.
+fn steam_code(key: &[u8], step: u64) -> Code {
+    use hmac::{KeyInit, Mac};
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key)
+        .expect("HMAC takes keys of any length");
+    mac.update(&step.to_be_bytes());
+    let digest = Zeroizing::new(mac.finalize().into_bytes().to_vec());
+    let offset = usize::from(digest[digest.len() - 1] & 0x0f);
+    let mut value = u32::from_be_bytes([
+        digest[offset],
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]) & 0x7fff_ffff;
+    let mut code = String::with_capacity(usize::from(STEAM_DIGITS));
+    for _ in 0..STEAM_DIGITS {
+        code.push(char::from(STEAM_ALPHABET[(value % 26) as usize]));
+        value /= 26;
+    }
+    value.zeroize();
+    Code(code)
 }
 
 /// Left-pads a code with zeros to `digits`, in case the formatter did not keep them.

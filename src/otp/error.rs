@@ -12,8 +12,8 @@ pub enum OtpError {
     /// The text starts like a key URI but cannot be read as one.
     #[error("the key link is malformed: {0}")]
     Malformed(String),
-    /// `otpauth://` followed by something other than `totp` or `hotp`.
-    #[error("unknown key type \"{0}\": only totp and hotp keys are supported")]
+    /// `otpauth://` followed by something other than `totp`, `hotp` or `steam`.
+    #[error("unknown key type \"{0}\": only totp, hotp and steam keys are supported")]
     UnknownType(String),
     /// No `secret=` parameter, or an empty one.
     #[error("the key has no secret (the secret= parameter is missing or empty)")]

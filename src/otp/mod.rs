@@ -11,7 +11,10 @@ pub mod expiry;
 mod migration;
 mod uri;
 
-pub use account::{Account, Algorithm, Code, Kind, Secret, MIN_SECRET_BYTES};
+pub use account::{
+    Account, Algorithm, Code, Kind, Secret, MIN_SECRET_BYTES, STEAM_ALPHABET, STEAM_DIGITS,
+    STEAM_PERIOD,
+};
 pub use error::OtpError;
 pub use expiry::Expiry;
 pub use migration::{parse_migration, MigrationBatch, MigrationPart, MAX_BATCH_SIZE};

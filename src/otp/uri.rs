@@ -5,6 +5,7 @@ use zeroize::Zeroizing;
 
 use super::{
     has_scheme, reconcile_issuer, split_label, Account, Algorithm, Kind, OtpError, Secret,
+    STEAM_DIGITS,
 };
 
 /// Parses one `otpauth://totp/...` or `otpauth://hotp/...` URI into a validated account.
@@ -13,9 +14,16 @@ use super::{
 /// prefix, as `issuer=`, or both (when they disagree, both are kept); `%20` or `+` for spaces;
 /// `:` inside the account name; secrets in lowercase, grouped, or padded; 80-bit secrets.
 /// Parameters we do not interpret are kept in [`Account::extra`].
+///
+/// Steam Guard keys arrive three ways, all read as [`Kind::Steam`]: `otpauth://steam/...` (Aegis,
+/// Ente), `otpauth://totp/...?encoder=steam` (KeePassXC and others), and `steam://SECRET`
+/// (Bitwarden, Proton), which carries no name: it is named "Steam".
 pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
     let text = text.trim();
     const SCHEME: &str = "otpauth://";
+    if has_scheme(text, STEAM_SCHEME) {
+        return parse_steam_link(&text[STEAM_SCHEME.len()..]);
+    }
     if !has_scheme(text, SCHEME) {
         return Err(OtpError::NotAKey(describe_non_key(text)));
     }
@@ -25,7 +33,7 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
     let query = query.split_once('#').map_or(query, |(q, _)| q);
     let (kind_name, label) = path.split_once('/').unwrap_or((path, ""));
     let kind_name = kind_name.to_ascii_lowercase();
-    if kind_name != "totp" && kind_name != "hotp" {
+    if kind_name != "totp" && kind_name != "hotp" && kind_name != "steam" {
         return Err(OtpError::UnknownType(kind_name));
     }
 
@@ -77,7 +85,12 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
             _ => return Err(OtpError::InvalidDigits(d.to_owned())),
         },
     };
-    let kind = if kind_name == "totp" {
+    let steam = kind_name == "steam"
+        || (kind_name == "totp" && extra.iter().any(|(k, v)| k == "encoder" && v == "steam"));
+    let kind = if steam {
+        extra.retain(|(k, _)| k != "encoder");
+        Kind::Steam
+    } else if kind_name == "totp" {
         let period = match period.as_deref() {
             None => 30,
             Some(p) => match p.trim().parse::<u64>() {
@@ -98,6 +111,14 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
         Kind::Hotp { counter }
     };
 
+    // Steam Guard codes have one shape; a digits= or algorithm= beside them is an exporter's
+    // default (Aegis writes digits=5 and SHA1) and would make the account invalid otherwise.
+    let (algorithm, digits) = if steam {
+        (Algorithm::Sha1, STEAM_DIGITS)
+    } else {
+        (algorithm, digits)
+    };
+
     let (issuer, label_issuer) = reconcile_issuer(issuer, label_issuer);
 
     let account = Account {
@@ -109,6 +130,27 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
         digits,
         kind,
         extra,
+    };
+    account.validate()?;
+    Ok(account)
+}
+
+const STEAM_SCHEME: &str = "steam://";
+
+/// Reads the part after `steam://`: a base32 secret, as Bitwarden and Proton write it.
+fn parse_steam_link(rest: &str) -> Result<Account, OtpError> {
+    let secret = Zeroizing::new(decode_component(
+        rest.split(['?', '#', '/']).next().unwrap_or(""),
+    )?);
+    let account = Account {
+        name: "Steam".to_owned(),
+        issuer: Some("Steam".to_owned()),
+        label_issuer: None,
+        secret: Secret::from_base32(&secret)?,
+        algorithm: Algorithm::Sha1,
+        digits: STEAM_DIGITS,
+        kind: Kind::Steam,
+        extra: Vec::new(),
     };
     account.validate()?;
     Ok(account)

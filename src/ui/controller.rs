@@ -746,7 +746,7 @@ impl Controller {
                 return;
             };
             match account.kind {
-                Kind::Totp { .. } => account.code_at(now).as_str().to_owned(),
+                Kind::Totp { .. } | Kind::Steam => account.code_at(now).as_str().to_owned(),
                 Kind::Hotp { .. } => match s.hotp_shown.get(&(index as usize)) {
                     Some(code) => code.replace(' ', ""),
                     None => return,
@@ -981,7 +981,8 @@ fn token_view(
     hotp_shown: Option<&String>,
 ) -> TokenView {
     let (code, next_code, seconds_left, period, hotp) = match account.kind {
-        Kind::Totp { period } => {
+        Kind::Totp { .. } | Kind::Steam => {
+            let period = account.kind.period().unwrap_or(30);
             let left = account.seconds_left(now).unwrap_or(period);
             let next = if left <= NEXT_CODE_SECONDS {
                 account.code_at(now + left).grouped()
