@@ -8,6 +8,7 @@
 pub mod otp;
 pub mod vault;
 pub mod scan;
+pub mod transfer;
 #[cfg(feature = "ui")]
 pub mod ui;
 #[cfg(feature = "ui")]
