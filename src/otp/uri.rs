@@ -69,6 +69,19 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
         set_once(slot, value.to_string(), &key)?;
     }
 
+    // Steam Guard codes have one shape; a digits= or algorithm= beside them is an exporter's
+    // default (Aegis writes digits=5) and is not checked against the TOTP rules.
+    let steam = kind_name == "steam"
+        || (kind_name == "totp"
+            && extra
+                .iter()
+                .any(|(k, v)| k == "encoder" && v.eq_ignore_ascii_case("steam")));
+    if steam {
+        digits = None;
+        algorithm = None;
+        extra.retain(|(k, _)| k != "encoder");
+    }
+
     let secret = match secret {
         Some(s) if !s.trim().is_empty() => Secret::from_base32(&s)?,
         _ => return Err(OtpError::MissingSecret),
@@ -85,10 +98,7 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
             _ => return Err(OtpError::InvalidDigits(d.to_owned())),
         },
     };
-    let steam = kind_name == "steam"
-        || (kind_name == "totp" && extra.iter().any(|(k, v)| k == "encoder" && v == "steam"));
     let kind = if steam {
-        extra.retain(|(k, _)| k != "encoder");
         Kind::Steam
     } else if kind_name == "totp" {
         let period = match period.as_deref() {
@@ -111,13 +121,7 @@ pub fn parse_uri(text: &str) -> Result<Account, OtpError> {
         Kind::Hotp { counter }
     };
 
-    // Steam Guard codes have one shape; a digits= or algorithm= beside them is an exporter's
-    // default (Aegis writes digits=5 and SHA1) and would make the account invalid otherwise.
-    let (algorithm, digits) = if steam {
-        (Algorithm::Sha1, STEAM_DIGITS)
-    } else {
-        (algorithm, digits)
-    };
+    let digits = if steam { STEAM_DIGITS } else { digits };
 
     let (issuer, label_issuer) = reconcile_issuer(issuer, label_issuer);
 
