@@ -116,7 +116,7 @@ fn damaged_guess(text: &str) -> TransferError {
     let has = |k: &str| text.contains(&format!("\"{k}\""));
     let format = if has("header") && has("db") {
         Format::Aegis
-    } else if has("schemaVersion") {
+    } else if has("schemaVersion") || has("servicesEncrypted") || (has("services") && has("otp")) {
         Format::TwoFas
     } else if has("Authenticators") {
         Format::AuthenticatorPro

@@ -131,7 +131,8 @@ fn content(accounts: &[Account]) -> Result<Zeroizing<Vec<u8>>, TransferError> {
         entries,
         groups: Vec::new(),
     };
-    let mut out = Zeroizing::new(Vec::with_capacity(512 + 256 * accounts.len()));
+    // Reserved generously up front: a reallocation would leave a copy of the keys behind.
+    let mut out = Zeroizing::new(Vec::with_capacity(1024 + 1024 * accounts.len()));
     serde_json::to_writer(&mut *out, &db)
         .map_err(|_| TransferError::Export("the vault could not be serialised".into()))?;
     Ok(out)
@@ -202,7 +203,7 @@ pub fn aegis_unencrypted(accounts: &[Account]) -> Result<Zeroizing<Vec<u8>>, Tra
         },
         db,
     };
-    let mut out = Zeroizing::new(Vec::with_capacity(plaintext.len() + 128));
+    let mut out = Zeroizing::new(Vec::with_capacity(4 * plaintext.len() + 1024));
     serde_json::to_writer_pretty(&mut *out, &vault)
         .map_err(|_| TransferError::Export("the vault could not be serialised".into()))?;
     Ok(out)

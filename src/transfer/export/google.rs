@@ -82,7 +82,11 @@ fn field_bytes(number: u64, bytes: &[u8], out: &mut Vec<u8>) {
 
 /// One `OtpParameters` message.
 fn parameters(account: &Account) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(64 + account.name.len()));
+    // Reserved up front so that no reallocation leaves a copy of the key behind.
+    let issuer_len = account.issuer.as_deref().map_or(0, str::len);
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        64 + account.secret.expose().len() + 2 * (account.name.len() + issuer_len),
+    ));
     field_bytes(1, account.secret.expose(), &mut out);
     // Google writes "Issuer:name" as the name when there is an issuer; so do we, which also
     // keeps a colon inside the name from being taken for the issuer's.
@@ -145,7 +149,8 @@ pub fn google_qr(accounts: &[Account]) -> Result<GoogleQr, TransferError> {
     let count = batches.len() as u64;
     let mut codes = Vec::with_capacity(batches.len());
     for (index, batch) in batches.iter().enumerate() {
-        let mut payload = Zeroizing::new(Vec::with_capacity(size + 32));
+        let capacity = batch.iter().map(|m| m.len() + 4).sum::<usize>() + 32;
+        let mut payload = Zeroizing::new(Vec::with_capacity(capacity));
         for message in batch {
             field_bytes(1, message, &mut payload);
         }
@@ -154,7 +159,7 @@ pub fn google_qr(accounts: &[Account]) -> Result<GoogleQr, TransferError> {
         field_varint(4, index as u64, &mut payload);
         field_varint(5, batch_id, &mut payload);
         let base64 = Zeroizing::new(data_encoding::BASE64.encode(&payload));
-        let mut text = Zeroizing::new(String::with_capacity(base64.len() * 3 / 2 + 40));
+        let mut text = Zeroizing::new(String::with_capacity(base64.len() * 3 + 40));
         text.push_str("otpauth-migration://offline?data=");
         for c in base64.chars() {
             match c {
@@ -187,7 +192,7 @@ fn render(text: &str) -> Result<Zeroizing<Vec<u8>>, TransferError> {
             }
         }
     }
-    let mut png = Zeroizing::new(Vec::new());
+    let mut png = Zeroizing::new(Vec::with_capacity(side * side + 4096));
     image::codecs::png::PngEncoder::new(&mut *png)
         .write_image(
             &pixels,

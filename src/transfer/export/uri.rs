@@ -36,7 +36,9 @@ pub fn otpauth_uri(account: &Account) -> Zeroizing<String> {
         .map(|i| format!("&issuer={}", encode(i)))
         .unwrap_or_default();
     let secret = account.secret.to_base32();
-    let mut uri = Zeroizing::new(String::with_capacity(128 + secret.len() + label.len()));
+    let mut uri = Zeroizing::new(String::with_capacity(
+        128 + secret.len() + label.len() + issuer.len(),
+    ));
     uri.push_str("otpauth://");
     uri.push_str(kind);
     uri.push('/');
@@ -53,9 +55,13 @@ pub fn otpauth_uri(account: &Account) -> Zeroizing<String> {
 
 /// Every account as a key URI, one a line, each line ending with a newline.
 pub fn otpauth_lines(accounts: &[Account]) -> Zeroizing<String> {
-    let mut text = Zeroizing::new(String::with_capacity(accounts.len() * 160));
-    for account in accounts {
-        text.push_str(&otpauth_uri(account));
+    let uris: Vec<Zeroizing<String>> = accounts.iter().map(otpauth_uri).collect();
+    // The exact size, so that no reallocation leaves a copy of the keys behind.
+    let mut text = Zeroizing::new(String::with_capacity(
+        uris.iter().map(|u| u.len() + 1).sum(),
+    ));
+    for uri in &uris {
+        text.push_str(uri);
         text.push('\n');
     }
     text
