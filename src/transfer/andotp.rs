@@ -57,14 +57,14 @@ pub(crate) fn read_encrypted(
 ) -> Result<ImportFile, TransferError> {
     let password = need(FORMAT, password)?;
     let iterations = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    if bytes.len() >= 4 + SALT + NONCE + 16 {
-        if crypto::check_pbkdf2(FORMAT, u64::from(iterations)).is_ok() {
-            let salt = &bytes[4..4 + SALT];
-            let key = crypto::pbkdf2(FORMAT, Prf::Sha1, password, salt, u64::from(iterations))?;
-            let rest = &bytes[4 + SALT..];
-            if let Some(plain) = crypto::aes_gcm_open(&key, &rest[..NONCE], &rest[NONCE..], &[]) {
-                return content(&plain, "encrypted", true);
-            }
+    if bytes.len() >= 4 + SALT + NONCE + 16
+        && crypto::check_pbkdf2(FORMAT, u64::from(iterations)).is_ok()
+    {
+        let salt = &bytes[4..4 + SALT];
+        let key = crypto::pbkdf2(FORMAT, Prf::Sha1, password, salt, u64::from(iterations))?;
+        let rest = &bytes[4 + SALT..];
+        if let Some(plain) = crypto::aes_gcm_open(&key, &rest[..NONCE], &rest[NONCE..], &[]) {
+            return content(&plain, "encrypted", true);
         }
     }
     let key = crypto::sha256_key(password);

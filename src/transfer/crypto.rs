@@ -258,7 +258,7 @@ pub(crate) fn aes_cbc_open(
 ) -> Option<Zeroizing<Vec<u8>>> {
     use cbc::cipher::{block_padding::Pkcs7, BlockModeDecrypt, KeyIvInit};
     let iv: [u8; 16] = iv.try_into().ok()?;
-    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return None;
     }
     let decryptor = cbc::Decryptor::<aes::Aes256>::new_from_slices(key, &iv).ok()?;

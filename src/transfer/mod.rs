@@ -237,9 +237,6 @@ pub(crate) fn damaged(format: Format, reason: impl Into<String>) -> TransferErro
 }
 
 /// The password bytes, or `NeedsPassword`.
-pub(crate) fn need<'a>(
-    format: Format,
-    password: Option<&'a [u8]>,
-) -> Result<&'a [u8], TransferError> {
+pub(crate) fn need(format: Format, password: Option<&[u8]>) -> Result<&[u8], TransferError> {
     password.ok_or(TransferError::NeedsPassword(format))
 }

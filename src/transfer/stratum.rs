@@ -91,7 +91,8 @@ pub(crate) fn read_legacy(
     password: Option<&[u8]>,
 ) -> Result<ImportFile, TransferError> {
     let body = &bytes[STRATUM_LEGACY_HEADER.len()..];
-    if body.len() < LEGACY_SALT + LEGACY_IV + 16 || (body.len() - LEGACY_SALT - LEGACY_IV) % 16 != 0
+    if body.len() < LEGACY_SALT + LEGACY_IV + 16
+        || !(body.len() - LEGACY_SALT - LEGACY_IV).is_multiple_of(16)
     {
         return Err(damaged(FORMAT, "it is cut short"));
     }
