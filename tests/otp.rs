@@ -216,7 +216,7 @@ fn bad_uris_are_refused_with_the_problem_named() {
             "unknown algorithm",
         ),
         (
-            "otpauth://steam/x?secret=JBSWY3DPEHPK3PXP",
+            "otpauth://yandex/x?secret=JBSWY3DPEHPK3PXP",
             |e| matches!(e, OtpError::UnknownType(_)),
             "unknown key type",
         ),
