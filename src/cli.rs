@@ -1,11 +1,12 @@
 //! Terminal commands: `pocketpass add | list | code | remove | rename | change-pin | export |
-//! import | scan`.
+//! import | scan` (import and export in `cli/transfer.rs`).
 //!
 //! This is an adapter: it reads arguments and PINs, calls [`crate::otp`] and [`crate::vault`],
 //! and turns their errors into messages and the exit codes documented in `--help`.
 
 mod argv;
 pub mod scan;
+mod transfer;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -15,11 +16,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{Parser, Subcommand};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::otp::{self, Kind, OtpError, Payload};
+use crate::otp::{self, KeyLink, Kind, OtpError};
 use crate::text::escape_controls as safe;
 use crate::vault::{self, Password, Pin, PinError, Vault, VaultError};
 
-/// Exit codes, documented in `--help` and the README; scripts rely on them.
+/// Exit codes, documented in `--help` and docs/user-guide.md; scripts rely on them.
 pub mod exit {
     /// The command did what was asked.
     pub const OK: u8 = 0;
@@ -46,8 +47,9 @@ password (tries remain); 4 keys wiped after 10 wrong PINs; 5 no vault or no such
 file. `scan` has its own: 0 every file held a code, 1 some did not, 2 usage error.
 
 With --pin-stdin, secrets are read one per line from standard input, in the order the command \
-needs them: the PIN (once, also for a new vault), then the new PIN (change-pin) or the backup \
-password (export, import).";
+needs them: the PIN (once, also for a new vault), then the new PIN (change-pin), the backup \
+password (export, import of a Pocket Pass backup), the file's password (import of an encrypted \
+export from another app), or the new file's password twice (export --format aegis).";
 
 /// Pocket Pass: one-time codes for your HPC centre's logins, with keys kept under a PIN.
 #[derive(Debug, Parser)]
@@ -121,14 +123,30 @@ pub enum Command {
     },
     /// Change the PIN.
     ChangePin,
-    /// Write an encrypted backup of all accounts, under a password of its own.
+    /// Write every account to a file: an encrypted Pocket Pass backup (the default), or an
+    /// export for another authenticator app.
     Export {
-        /// The backup file to write.
+        /// What to write: a Pocket Pass backup, an Aegis vault (encrypted under a password of
+        /// its own), Google Authenticator transfer QR codes (PNG files in the folder PATH), or
+        /// plain otpauth:// links (readable by anyone: written only after a warning).
+        #[arg(long, value_enum, default_value_t = transfer::ExportFormat::Pocketpass)]
+        format: transfer::ExportFormat,
+        /// With --format aegis: write the Aegis vault unencrypted (after a warning).
+        #[arg(long)]
+        unencrypted: bool,
+        /// The file to write (a folder for google-qr). An export never replaces a file, except
+        /// a Pocket Pass backup by a new one.
         file: PathBuf,
     },
-    /// Add the accounts of an encrypted backup.
+    /// Add the accounts of a Pocket Pass backup or of another app's export (Aegis, 2FAS,
+    /// andOTP, Authenticator Pro, FreeOTP+, Bitwarden, Proton Authenticator, Ente Auth, Google
+    /// Authenticator transfer links, otpauth:// lists); the kind of file is detected.
     Import {
-        /// The backup file to read.
+        /// Show what importing would do (new, already here, not importable, and why) without
+        /// changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// The file to read.
         file: PathBuf,
     },
     /// Read QR codes from image files, the screen or the camera.
@@ -264,24 +282,24 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                 }),
                 _ => None,
             };
-            let payloads = match (source, uri) {
-                (Some(source), _) => scanned_payloads(&source)?,
+            let links = match (source, uri) {
+                (Some(source), _) => scanned_key_links(&source)?,
                 (None, Some(uri)) => {
                     // The link holds the secret: wipe our copy once it is parsed.
                     let uri = Zeroizing::new(uri);
-                    vec![otp::parse_payload(&uri)?]
+                    vec![otp::parse_key_link(&uri)?]
                 }
-                (None, None) => vec![otp::parse_payload(&secrets.read("Paste the key link")?)?],
+                (None, None) => vec![otp::parse_key_link(&secrets.read("Paste the key link")?)?],
             };
             let mut vault = open_or_create(dir, secrets)?;
-            match <[Payload; 1]>::try_from(payloads) {
-                Ok([Payload::Account(account)]) => {
+            match <[KeyLink; 1]>::try_from(links) {
+                Ok([KeyLink::Account(account)]) => {
                     let name = account.display_name();
                     vault.add(account)?;
                     print(&mut out, format!("added {name}"))?;
                     warn_unflushed(&mut vault);
                 }
-                Ok([Payload::Migration(part)]) => {
+                Ok([KeyLink::Migration(part)]) => {
                     let report = vault.merge(part.accounts)?;
                     print(&mut out, describe_import(&report))?;
                     warn_unflushed(&mut vault);
@@ -302,8 +320,8 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                     let accounts = several
                         .into_iter()
                         .flat_map(|p| match p {
-                            Payload::Account(a) => vec![a],
-                            Payload::Migration(part) => part.accounts,
+                            KeyLink::Account(a) => vec![a],
+                            KeyLink::Migration(part) => part.accounts,
                         })
                         .collect();
                     let report = vault.merge(accounts)?;
@@ -406,24 +424,13 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             print(&mut out, "PIN changed".into())?;
             warn_unflushed(&mut vault);
         }
-        Command::Export { file } => {
-            let vault = unlock(dir, secrets)?;
-            let password = secrets.new_password()?;
-            let count = vault.export(&file, &password)?;
-            print(
-                &mut out,
-                format!(
-                    "exported {count} account(s) to {} (read back and verified)",
-                    file.display()
-                ),
-            )?;
-        }
-        Command::Import { file } => {
-            let mut vault = open_or_create(dir, secrets)?;
-            let password = Password::entered(&secrets.read("Backup password")?);
-            let report = vault.import(&file, &password)?;
-            print(&mut out, describe_import(&report))?;
-            warn_unflushed(&mut vault);
+        Command::Export {
+            format,
+            unencrypted,
+            file,
+        } => transfer::export(dir, format, unencrypted, &file, secrets, &mut out)?,
+        Command::Import { dry_run, file } => {
+            transfer::import(dir, &file, dry_run, secrets, &mut out)?
         }
         Command::Scan(_) => unreachable!("scan is dispatched before the vault is touched"),
     }
@@ -432,9 +439,9 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
 
 /// The keys among the QR codes a source shows. Codes that are not keys are skipped when at
 /// least one is a key; otherwise the first one's error says what was found instead.
-fn scanned_payloads(source: &crate::scan::Source) -> Result<Vec<Payload>, CliError> {
+fn scanned_key_links(source: &crate::scan::Source) -> Result<Vec<KeyLink>, CliError> {
     use crate::scan::SourceError;
-    let texts = crate::scan::payloads(source).map_err(|e| {
+    let texts = crate::scan::read_texts(source).map_err(|e| {
         let code = match e {
             SourceError::NoCode(_) | SourceError::OutOfTime(_) | SourceError::BadImage { .. } => {
                 exit::BAD_INPUT
@@ -446,8 +453,8 @@ fn scanned_payloads(source: &crate::scan::Source) -> Result<Vec<Payload>, CliErr
     let mut first_error = None;
     let mut keys = Vec::new();
     for text in texts {
-        match otp::parse_payload(&Zeroizing::new(text)) {
-            Ok(payload) => keys.push(payload),
+        match otp::parse_key_link(&Zeroizing::new(text)) {
+            Ok(link) => keys.push(link),
             Err(e) => {
                 first_error.get_or_insert(e);
             }
@@ -508,8 +515,8 @@ fn open_or_create(dir: &Path, secrets: &mut Secrets) -> Result<Vault, CliError> 
 }
 
 /// The longest line `--pin-stdin` reads: room for any key link (see
-/// [`otp::MAX_PAYLOAD_BYTES`]) and its line ending.
-const MAX_SECRET_LINE: usize = otp::MAX_PAYLOAD_BYTES + 2;
+/// [`otp::MAX_LINK_BYTES`]) and its line ending.
+const MAX_SECRET_LINE: usize = otp::MAX_LINK_BYTES + 2;
 
 /// Reads the next line of standard input (without its line ending), or `None` at its end.
 ///
@@ -612,11 +619,13 @@ impl Secrets {
     fn new_pin(&mut self, prompt: &str) -> Result<Pin, CliError> {
         let rules = "at least 6 digits, not an obvious one";
         let first = self.read(&format!("{prompt} ({rules})"))?;
+        // The rules first, so nobody repeats a PIN that is refused anyway.
         let pin = Pin::new_checked(&first)?;
-        if !self.from_stdin && self.read("Repeat the PIN")?.trim() != first.trim() {
-            return Err(PinError::Mismatch.into());
+        if self.from_stdin {
+            return Ok(pin);
         }
-        Ok(pin)
+        let again = self.read("Repeat the PIN")?;
+        Ok(Pin::new_confirmed(&first, &again)?)
     }
 
     /// Reads a new backup password; on a terminal asks for it twice.

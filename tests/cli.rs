@@ -6,6 +6,11 @@
 
 mod common;
 
+/// Import and export with other apps' files (tests/cli/transfer.rs).
+mod cli {
+    mod transfer;
+}
+
 use std::fs;
 use std::io::Write;
 use std::path::Path;

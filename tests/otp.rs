@@ -4,7 +4,7 @@ mod common;
 
 use common::{RFC4226_VECTORS, RFC6238_VECTORS};
 use pocketpass::otp::{
-    self, parse_payload, parse_uri, Account, Algorithm, Kind, MigrationBatch, OtpError, Payload,
+    self, parse_key_link, parse_uri, Account, Algorithm, KeyLink, Kind, MigrationBatch, OtpError,
     Secret,
 };
 
@@ -232,7 +232,7 @@ fn bad_uris_are_refused_with_the_problem_named() {
         ),
     ];
     for (uri, check, words) in table {
-        let err = parse_payload(uri).expect_err(uri);
+        let err = parse_key_link(uri).expect_err(uri);
         assert!(check(&err), "{uri}: unexpected error {err:?}");
         assert!(
             err.to_string().contains(words),
@@ -323,7 +323,7 @@ fn google_authenticator_export_with_several_accounts() {
         0,
         7,
     );
-    let Payload::Migration(part) = parse_payload(&uri).unwrap() else {
+    let KeyLink::Migration(part) = parse_key_link(&uri).unwrap() else {
         panic!("expected an export");
     };
     assert_eq!(part.accounts.len(), 3);
@@ -385,8 +385,8 @@ fn google_authenticator_export_split_over_two_codes() {
         1,
         5,
     );
-    let part = |uri: &str| match parse_payload(uri).unwrap() {
-        Payload::Migration(p) => p,
+    let part = |uri: &str| match parse_key_link(uri).unwrap() {
+        KeyLink::Migration(p) => p,
         other => panic!("expected an export, got {other:?}"),
     };
     let mut batch = MigrationBatch::new();
@@ -428,7 +428,7 @@ fn damaged_exports_are_errors() {
         "otpauth-migration://offline?data=%%%%",
         "otpauth-migration://offline",
     ] {
-        let err = parse_payload(uri).expect_err(uri);
+        let err = parse_key_link(uri).expect_err(uri);
         assert!(matches!(err, OtpError::Migration(_)), "{uri}: {err:?}");
     }
     let md5 = migration_uri(
@@ -446,7 +446,7 @@ fn damaged_exports_are_errors() {
         1,
     );
     assert!(matches!(
-        parse_payload(&md5),
+        parse_key_link(&md5),
         Err(OtpError::UnknownAlgorithm(_))
     ));
 }
@@ -459,7 +459,7 @@ fn a_google_export_with_no_accounts_is_refused() {
         "otpauth-migration://offline?data=".to_owned(),
         migration_uri(&[], 1, 0, 7),
     ] {
-        let err = parse_payload(&uri).unwrap_err();
+        let err = parse_key_link(&uri).unwrap_err();
         assert_eq!(err, OtpError::EmptyExport, "{uri}");
         assert!(err
             .to_string()
@@ -471,7 +471,7 @@ fn a_google_export_with_no_accounts_is_refused() {
 /// missing part (gigabytes). Sizes above the documented bound are refused.
 #[test]
 fn an_export_claiming_four_billion_parts_is_refused() {
-    let err = parse_payload("otpauth-migration://offline?data=GP////8P").unwrap_err();
+    let err = parse_key_link("otpauth-migration://offline?data=GP////8P").unwrap_err();
     assert!(matches!(err, OtpError::Migration(_)), "{err:?}");
     assert!(err.to_string().contains("at most 100"), "{err}");
     let a = otp_parameters(b"12345678901234567890", "a", "X", 1, 1, 2, 0);
@@ -481,9 +481,9 @@ fn an_export_claiming_four_billion_parts_is_refused() {
         0,
         1,
     );
-    assert!(parse_payload(&too_many).is_err());
+    assert!(parse_key_link(&too_many).is_err());
     let most = migration_uri(&[a], u64::from(otp::MAX_BATCH_SIZE), 99, 1);
-    let Payload::Migration(part) = parse_payload(&most).unwrap() else {
+    let KeyLink::Migration(part) = parse_key_link(&most).unwrap() else {
         panic!("expected an export");
     };
     let mut batch = MigrationBatch::new();
@@ -498,7 +498,7 @@ fn a_part_number_past_the_end_is_refused_without_overflow() {
     let a = otp_parameters(b"12345678901234567890", "a", "X", 1, 1, 2, 0);
     for index in [1, 2, u64::from(u32::MAX), u64::MAX >> 1] {
         let uri = migration_uri(std::slice::from_ref(&a), 1, index, 1);
-        let err = parse_payload(&uri).unwrap_err();
+        let err = parse_key_link(&uri).unwrap_err();
         assert!(matches!(err, OtpError::Migration(_)), "{index}: {err:?}");
         assert!(err.to_string().contains("does not exist"), "{err}");
     }
@@ -519,7 +519,7 @@ fn a_part_with_two_batch_ids_is_refused() {
         "otpauth-migration://offline?data={}",
         data_encoding::BASE64URL_NOPAD.encode(&payload)
     );
-    let err = parse_payload(&uri).unwrap_err();
+    let err = parse_key_link(&uri).unwrap_err();
     assert!(err.to_string().contains("two different values"), "{err}");
 }
 
@@ -528,9 +528,9 @@ fn a_part_with_two_batch_ids_is_refused() {
 fn text_longer_than_any_key_link_is_refused() {
     let long = format!(
         "otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ&issuer={}",
-        "x".repeat(otp::MAX_PAYLOAD_BYTES)
+        "x".repeat(otp::MAX_LINK_BYTES)
     );
-    assert!(matches!(parse_payload(&long), Err(OtpError::TooLong(_))));
+    assert!(matches!(parse_key_link(&long), Err(OtpError::TooLong(_))));
 }
 
 mod never_panics {
@@ -541,7 +541,7 @@ mod never_panics {
         /// Whatever a QR code holds, parsing answers with an account or an error.
         #[test]
         fn on_arbitrary_text(text in ".{0,300}") {
-            let _ = parse_payload(&text);
+            let _ = parse_key_link(&text);
         }
 
         /// Near-misses of real links: every parameter mangled.
@@ -557,7 +557,7 @@ mod never_panics {
             let uri = format!(
                 "otpauth://{kind}/{label}?secret={secret}&algorithm={algorithm}&digits={digits}&period={period}&counter={period}"
             );
-            if let Ok(Payload::Account(account)) = parse_payload(&uri) {
+            if let Ok(KeyLink::Account(account)) = parse_key_link(&uri) {
                 // Whatever is accepted is usable.
                 prop_assert!(account.validate().is_ok());
                 prop_assert_eq!(account.code_at(1_700_000_000).as_str().len(), usize::from(account.digits));
@@ -568,7 +568,7 @@ mod never_panics {
         #[test]
         fn on_arbitrary_exports(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             let uri = format!("otpauth-migration://offline?data={}", data_encoding::BASE64URL.encode(&bytes));
-            let _ = parse_payload(&uri);
+            let _ = parse_key_link(&uri);
         }
     }
 }

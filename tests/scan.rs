@@ -6,7 +6,9 @@
 //! no code must give nothing. The public photo corpus is measured in CI by
 //! `../shared/bench/qr-peers.py`, not here, so that `cargo test` passes for anyone who clones.
 
-use pocketpass::scan::{self, Code, FileSource, FrameSource, LumaFrame, PlaybackSource, Scanner};
+use pocketpass::scan::{
+    self, FileSource, FoundCode, FrameSource, LumaFrame, PlaybackSource, Scanner,
+};
 use proptest::prelude::*;
 use qrcode::bits::Bits;
 use qrcode::{EcLevel, QrCode, Version};
@@ -21,7 +23,7 @@ fn frame(w: usize, h: usize, data: Vec<u8>) -> LumaFrame {
     LumaFrame::new(w, h, data).expect("frame size matches its data")
 }
 
-fn texts(codes: &[Code]) -> Vec<String> {
+fn texts(codes: &[FoundCode]) -> Vec<String> {
     codes.iter().filter_map(|c| c.text.clone()).collect()
 }
 
@@ -367,7 +369,7 @@ fn image_files_are_read_whatever_their_format() {
         );
         assert_eq!(texts(&scan::decode(&f)), vec![KEY_URI.to_owned()], "{ext}");
         assert_eq!(
-            scan::payloads(&scan::Source::File(path.clone())).unwrap(),
+            scan::read_texts(&scan::Source::File(path.clone())).unwrap(),
             vec![KEY_URI.to_owned()]
         );
     }
@@ -377,17 +379,17 @@ fn image_files_are_read_whatever_their_format() {
 fn unreadable_files_say_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nothing-here.png");
-    let err = scan::payloads(&scan::Source::File(missing)).unwrap_err();
+    let err = scan::read_texts(&scan::Source::File(missing)).unwrap_err();
     assert!(matches!(err, scan::SourceError::Io { .. }), "{err}");
     let text = dir.path().join("notes.png");
     std::fs::write(&text, "not an image").unwrap();
-    let err = scan::payloads(&scan::Source::File(text)).unwrap_err();
+    let err = scan::read_texts(&scan::Source::File(text)).unwrap_err();
     assert!(matches!(err, scan::SourceError::BadImage { .. }), "{err}");
     let blank = dir.path().join("blank.png");
     image::GrayImage::from_pixel(64, 64, image::Luma([255]))
         .save(&blank)
         .unwrap();
-    let err = scan::payloads(&scan::Source::File(blank)).unwrap_err();
+    let err = scan::read_texts(&scan::Source::File(blank)).unwrap_err();
     assert!(matches!(err, scan::SourceError::NoCode(_)), "{err}");
     assert!(err.to_string().contains("no QR code"), "{err}");
 }
@@ -514,6 +516,6 @@ fn an_image_larger_than_the_limit_is_refused_before_decoding() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge.png");
     std::fs::write(&path, &png).unwrap();
-    let err = scan::payloads(&scan::Source::File(path)).unwrap_err();
+    let err = scan::read_texts(&scan::Source::File(path)).unwrap_err();
     assert!(matches!(err, scan::SourceError::BadImage { .. }), "{err}");
 }

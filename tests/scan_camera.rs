@@ -174,7 +174,7 @@ fn no_camera_is_an_error_the_ui_can_show() {
         ),
     }
     if !has_device {
-        let err = scan::payloads(&scan::Source::Camera {
+        let err = scan::read_texts(&scan::Source::Camera {
             index: None,
             timeout: Duration::from_secs(1),
         })

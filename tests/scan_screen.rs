@@ -127,6 +127,6 @@ fn a_qr_code_shown_in_a_window_is_found_on_the_screen() {
     }
     conn.sync().unwrap();
 
-    let texts = pocketpass::scan::payloads(&pocketpass::scan::Source::Screen).unwrap();
+    let texts = pocketpass::scan::read_texts(&pocketpass::scan::Source::Screen).unwrap();
     assert_eq!(texts, vec![KEY_URI.to_owned()]);
 }

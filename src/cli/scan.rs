@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 #[derive(Debug, clap::Args)]
 #[command(
     about = "Read QR codes from image files, the screen or the camera",
-    after_help = "With --json, one line per file: {\"file\": PATH, \"ok\": bool, \"text\": PAYLOAD or null, \
+    after_help = "With --json, one line per file: {\"file\": PATH, \"ok\": bool, \"text\": TEXT or null, \
 \"texts\": [...], \"ms\": decode milliseconds excluding file reading, \"error\": message or null}.\n\
 Exit status: 0 when every file held a code, 1 when some did not, 2 on usage errors."
 )]
 pub struct ScanArgs {
     /// Image files to decode (PNG, JPEG, WebP).
     pub files: Vec<PathBuf>,
-    /// Print one JSON object per file and line instead of the payloads.
+    /// Print one JSON object per file and line instead of the codes' texts.
     #[arg(long)]
     pub json: bool,
     /// Read every QR code shown on the screen(s).
@@ -132,7 +132,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             )
         };
         let start = Instant::now();
-        let result = scan::payloads(&source);
+        let result = scan::read_texts(&source);
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         let ok = matches!(&result, Ok(t) if !t.is_empty());
         report(args.json, None, name, &result, Some(ms));

@@ -23,6 +23,9 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
+    /// Every algorithm, in the order forms offer them.
+    pub const ALL: [Algorithm; 3] = [Self::Sha1, Self::Sha256, Self::Sha512];
+
     /// Reads an `algorithm=` value: `SHA1`, `SHA256`, `SHA512`, in any case, with or without a
     /// hyphen (`SHA-256`).
     pub fn parse(text: &str) -> Result<Self, OtpError> {

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-/// Why a payload is not a usable authenticator key. Each message names the problem in the
+/// Why a key link is not a usable authenticator key. Each message names the problem in the
 /// user's words; the UI and the terminal show it as is.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum OtpError {

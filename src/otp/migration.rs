@@ -65,7 +65,7 @@ pub fn parse_migration(text: &str) -> Result<MigrationPart, OtpError> {
             .replace(' ', "+"),
     );
     let bytes = decode_base64(&data)?;
-    parse_payload(&bytes)
+    parse_message(&bytes)
 }
 
 /// Decodes standard or URL-safe base64, with or without padding.
@@ -157,7 +157,7 @@ fn truncated() -> OtpError {
 /// parts (which the window would list as "missing") is refused.
 pub const MAX_BATCH_SIZE: u32 = 100;
 
-fn parse_payload(bytes: &[u8]) -> Result<MigrationPart, OtpError> {
+fn parse_message(bytes: &[u8]) -> Result<MigrationPart, OtpError> {
     let mut reader = Reader { bytes };
     let mut accounts = Vec::new();
     let (mut size, mut index, mut id) = (None, None, None);

@@ -1,13 +1,14 @@
 //! One-time codes: accounts, `otpauth://` and `otpauth-migration://` parsing, code generation.
 //!
 //! This module is plain domain code: it knows nothing of files, terminals or windows. Everything a
-//! portal's QR code can carry enters through [`parse_payload`], which either yields one
+//! portal's QR code can carry enters through [`parse_key_link`], which either yields one
 //! [`Account`] or a part of a Google Authenticator export ([`MigrationPart`]).
 
 mod account;
 mod base32;
 mod error;
 pub mod expiry;
+mod manual;
 mod migration;
 mod uri;
 
@@ -17,12 +18,14 @@ pub use account::{
 };
 pub use error::OtpError;
 pub use expiry::Expiry;
+pub use manual::{ManualKey, ManualKind, DIGITS};
 pub use migration::{parse_migration, MigrationBatch, MigrationPart, MAX_BATCH_SIZE};
 pub use uri::parse_uri;
 
-/// What one QR code or pasted link holds.
+/// What a key link holds: the text of one QR code or one pasted link, parsed. (The vault's
+/// encrypted contents and a QR code's raw contents are other things.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Payload {
+pub enum KeyLink {
     /// A single key from an `otpauth://` URI.
     Account(Account),
     /// A part of a Google Authenticator export (`otpauth-migration://`), which may be one of
@@ -30,22 +33,22 @@ pub enum Payload {
     Migration(MigrationPart),
 }
 
-/// The longest text [`parse_payload`] reads, in bytes. The largest QR code holds 2,953 bytes
+/// The longest text [`parse_key_link`] reads, in bytes. The largest QR code holds 2,953 bytes
 /// (7,089 digits), so no real key link comes near; a longer paste is refused before parsing.
-pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
+pub const MAX_LINK_BYTES: usize = 16 * 1024;
 
 /// Reads whatever text a QR code or a pasted link holds and says which key(s) it carries.
 ///
 /// Leading and trailing white space is ignored, since pasted links often bring a newline.
-pub fn parse_payload(text: &str) -> Result<Payload, OtpError> {
+pub fn parse_key_link(text: &str) -> Result<KeyLink, OtpError> {
     let text = text.trim();
-    if text.len() > MAX_PAYLOAD_BYTES {
+    if text.len() > MAX_LINK_BYTES {
         return Err(OtpError::TooLong(text.chars().count()));
     }
     if has_scheme(text, "otpauth-migration://") {
-        parse_migration(text).map(Payload::Migration)
+        parse_migration(text).map(KeyLink::Migration)
     } else {
-        parse_uri(text).map(Payload::Account)
+        parse_uri(text).map(KeyLink::Account)
     }
 }
 

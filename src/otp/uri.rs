@@ -181,7 +181,7 @@ fn decode_component(text: &str) -> Result<String, OtpError> {
         .map_err(|_| OtpError::Malformed("a label or parameter is not valid UTF-8".into()))
 }
 
-/// Says in a few words what a non-key payload is, for "this QR code is not an authenticator key".
+/// Says in a few words what a text that is not a key is, for "this QR code is not an authenticator key".
 fn describe_non_key(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {

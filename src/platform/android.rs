@@ -43,6 +43,12 @@ pub fn main(app: AndroidApp) {
         return;
     };
     recheck_camera_permission();
+    // The camera source (domain code) gets the permission check and the logger from here,
+    // rather than calling into the platform glue itself.
+    crate::scan::camera::set_platform_hooks(crate::scan::camera::PlatformHooks {
+        ensure_permission: ensure_camera_permission,
+        log_warning,
+    });
     run(app, dir);
 }
 

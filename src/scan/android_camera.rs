@@ -13,8 +13,10 @@
 //! thread of the NDK's, copies each luma plane into a small channel, dropping frames while the
 //! scanner is busy. [`CameraSource`] reads that channel and stops the worker when dropped.
 //!
-//! The camera permission is checked (and asked for) before the camera is opened; see
-//! [`crate::platform::android`].
+//! The camera permission is checked (and asked for) before the camera is opened, and the
+//! camera's errors are logged, through [`PlatformHooks`] that the platform glue registers at
+//! start: `scan` is domain code and does not reach into the platform (whose glue in turn starts
+//! the UI, which uses `scan`).
 
 use super::source::{FrameSource, SourceError};
 use super::{pick_stream_size, LumaFrame};
@@ -33,10 +35,31 @@ extern "C" {}
 /// How long [`CameraSource::next_frame`] waits for a frame before calling the camera stuck.
 const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What the camera needs from the platform glue, which registers it once at start with
+/// [`set_platform_hooks`].
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformHooks {
+    /// Checks the camera permission, asking the user when it was never granted; true when
+    /// granted.
+    pub ensure_permission: fn() -> bool,
+    /// Writes a warning to the system log.
+    pub log_warning: fn(&str),
+}
+
+static HOOKS: std::sync::OnceLock<PlatformHooks> = std::sync::OnceLock::new();
+
+/// Registers the platform's permission check and logger; later calls are ignored.
+pub fn set_platform_hooks(hooks: PlatformHooks) {
+    let _ = HOOKS.set(hooks);
+}
+
 /// Opens a camera: the `index`-th in the system's list, or the first back-facing one (the first
 /// of any when none faces back). Frames start arriving once the capture session runs.
+///
+/// Without registered [`PlatformHooks`] the permission cannot be checked, and the camera is
+/// treated as not permitted.
 pub fn open(index: Option<u32>) -> Result<Box<dyn FrameSource>, SourceError> {
-    if !crate::platform::android::ensure_camera_permission() {
+    if !HOOKS.get().is_some_and(|h| (h.ensure_permission)()) {
         return Err(SourceError::PermissionDenied);
     }
     let (frame_tx, frame_rx) = mpsc::sync_channel(2);
@@ -484,7 +507,9 @@ unsafe extern "C" fn on_device_error(
     _device: *mut ndk::ACameraDevice,
     error: c_int,
 ) {
-    crate::platform::android::log_warning(&format!("the camera reported error {error}"));
+    if let Some(hooks) = HOOKS.get() {
+        (hooks.log_warning)(&format!("the camera reported error {error}"));
+    }
     // SAFETY: as in `on_device_disconnected`.
     let sink = unsafe { &*(context as *const Sink) };
     sink.failed.store(true, Ordering::Relaxed);

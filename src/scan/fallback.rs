@@ -13,7 +13,7 @@
 //! ECI, ISO-8859-1 by default with UTF-8 and Shift_JIS guessed for unlabelled byte segments).
 //! rxing runs under `catch_unwind` like rqrr: a decoder bug must give "no code", never abort.
 
-use super::{charset, Code, LumaFrame};
+use super::{charset, FoundCode, LumaFrame};
 use rxing::common::HybridBinarizer;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
@@ -27,7 +27,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Every QR code rxing finds in `frame` (ZXing's hybrid binarizer, "try harder"); empty when it
 /// finds none or panicked.
-pub(super) fn decode(frame: &LumaFrame) -> Vec<Code> {
+pub(super) fn decode(frame: &LumaFrame) -> Vec<FoundCode> {
     let (w, h) = (frame.width as u32, frame.height as u32);
     let found = catch_unwind(AssertUnwindSafe(|| {
         let source = Luma8Source::new_with_slice(&frame.data, w, h).ok()?;
@@ -63,12 +63,12 @@ pub(super) fn decode(frame: &LumaFrame) -> Vec<Code> {
     }
 }
 
-/// Our [`Code`] for one rxing result; `cpp` when the zxing-cpp port read it.
-fn code(result: &RXingResult, cpp: bool) -> Code {
+/// Our [`FoundCode`] for one rxing result; `cpp` when the zxing-cpp port read it.
+fn code(result: &RXingResult, cpp: bool) -> FoundCode {
     let text = result.getText().to_owned();
     let bytes = if cpp {
         // The zxing-cpp port's "raw bytes" are the payload as encoded (Kanji as Shift_JIS),
-        // which is what `Code::bytes` holds.
+        // which is what `FoundCode::bytes` holds.
         result.getRawBytes().to_vec()
     } else {
         // The Java port's raw bytes are codewords; it lists byte segments separately. Where
@@ -86,7 +86,7 @@ fn code(result: &RXingResult, cpp: bool) -> Code {
             _ => text.clone().into_bytes(),
         }
     };
-    Code {
+    FoundCode {
         bytes,
         text: Some(text),
         corners: corners(result, cpp),
@@ -136,7 +136,7 @@ mod tests {
         LumaFrame::new(dim, dim, data).expect("square frame")
     }
 
-    fn read(bits: Bits) -> Code {
+    fn read(bits: Bits) -> FoundCode {
         let mut codes = decode(&render(bits));
         assert_eq!(codes.len(), 1, "one code in the frame");
         codes.remove(0)

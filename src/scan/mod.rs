@@ -12,7 +12,7 @@
 //! image must give "no code", never abort the app.
 //!
 //! Frame sources (image files, camera, screen, clipboard, recorded frames) implement
-//! [`FrameSource`]; [`payloads`] reads what a source shows and returns the codes' texts, which
+//! [`FrameSource`]; [`read_texts`] reads what a source shows and returns the codes' texts, which
 //! is what `pocketpass add --scan` needs.
 
 mod binarize;
@@ -53,7 +53,7 @@ pub mod camera;
 
 pub use plane::pick_stream_size;
 pub use source::{
-    load_image_bytes, load_image_file, payloads, scan_stream, FileSource, FrameSource,
+    load_image_bytes, load_image_file, read_texts, scan_stream, FileSource, FrameSource,
     PlaybackSource, Source, SourceError, MAX_IMAGE_ALLOC, MAX_IMAGE_SIDE,
 };
 
@@ -100,12 +100,14 @@ impl LumaFrame {
     }
 }
 
-/// One QR code read from a frame.
+/// One QR code found and read in a frame. (Not [`crate::otp::Code`], the one-time code an
+/// account shows.)
 #[derive(Debug, Clone, PartialEq)]
-pub struct Code {
-    /// The payload as encoded (byte segments as they were, Kanji segments as Shift_JIS).
+pub struct FoundCode {
+    /// The code's contents as encoded (byte segments as they were, Kanji segments as
+    /// Shift_JIS).
     pub bytes: Vec<u8>,
-    /// The payload as text under the QR character-set rules; `None` for binary payloads.
+    /// The contents as text under the QR character-set rules; `None` for binary contents.
     pub text: Option<String>,
     /// Corners in frame pixels: top-left, top-right, bottom-right, bottom-left of the code.
     pub corners: [(f32, f32); 4],
@@ -198,7 +200,7 @@ fn steps(width: usize, height: usize) -> Vec<Step> {
 }
 
 /// Runs one step; an empty list when nothing decoded or a decoder panicked.
-fn run_step(frame: &LumaFrame, step: Step) -> Vec<Code> {
+fn run_step(frame: &LumaFrame, step: Step) -> Vec<FoundCode> {
     match step {
         Step::Rqrr(attempt) => run_attempt(frame, attempt),
         Step::Fallback { halved: false } => fallback::decode(frame),
@@ -220,7 +222,7 @@ fn run_step(frame: &LumaFrame, step: Step) -> Vec<Code> {
 }
 
 /// Runs one attempt; an empty list when nothing decoded or the detector panicked.
-fn run_attempt(frame: &LumaFrame, attempt: Attempt) -> Vec<Code> {
+fn run_attempt(frame: &LumaFrame, attempt: Attempt) -> Vec<FoundCode> {
     let (w, h) = (frame.width, frame.height);
     if w < 21 || h < 21 {
         return Vec::new();
@@ -260,7 +262,7 @@ fn run_attempt(frame: &LumaFrame, attempt: Attempt) -> Vec<Code> {
         .map(|(bounds, _meta, payload)| {
             let (bytes, text) = charset::payload_text(&payload);
             let corners = bounds.map(|p| (p.x as f32 / factor, p.y as f32 / factor));
-            Code {
+            FoundCode {
                 bytes,
                 text,
                 corners,
@@ -277,7 +279,7 @@ pub const DECODE_BUDGET: Duration = Duration::from_secs(10);
 /// Finds the QR codes in `frame`, trying the attempts in order and stopping at the first that
 /// reads at least one code. Returns every code that attempt read (a screen may show several).
 /// Never panics; an empty list means no code could be read within [`DECODE_BUDGET`].
-pub fn decode(frame: &LumaFrame) -> Vec<Code> {
+pub fn decode(frame: &LumaFrame) -> Vec<FoundCode> {
     decode_within(frame, DECODE_BUDGET).codes
 }
 
@@ -285,7 +287,7 @@ pub fn decode(frame: &LumaFrame) -> Vec<Code> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {
     /// The codes read; empty when none was.
-    pub codes: Vec<Code>,
+    pub codes: Vec<FoundCode>,
     /// False when the budget ran out before every attempt was made: the frame may hold a code
     /// that a smaller or cropped image would show.
     pub complete: bool,
@@ -318,8 +320,8 @@ pub fn decode_within(frame: &LumaFrame, budget: Duration) -> Decoded {
     }
 }
 
-/// Drops codes with identical payloads (one code found twice through two finder triples).
-fn dedup(mut codes: Vec<Code>) -> Vec<Code> {
+/// Drops codes with identical contents (one code found twice through two finder triples).
+fn dedup(mut codes: Vec<FoundCode>) -> Vec<FoundCode> {
     let mut seen = Vec::new();
     codes.retain(|c| {
         if seen.contains(&c.bytes) {
@@ -382,7 +384,7 @@ impl Scanner {
     /// Reads `frame` with the next attempt of the rotation; the codes read, if any. A frame
     /// without any contrast (nothing in view yet) is passed over at a fraction of an attempt's
     /// cost.
-    pub fn scan(&mut self, frame: &LumaFrame) -> Vec<Code> {
+    pub fn scan(&mut self, frame: &LumaFrame) -> Vec<FoundCode> {
         if !binarize::has_contrast(&frame.data, frame.width, frame.height) {
             return Vec::new();
         }

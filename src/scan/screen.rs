@@ -16,7 +16,7 @@
 //!
 //! Every error ends by telling the user to open a saved image instead.
 
-mod portal;
+mod xdg_portal;
 
 use super::source::{FrameSource, SourceError};
 use super::{decode, LumaFrame};
@@ -79,10 +79,10 @@ pub fn capture_in(session: &Session) -> Result<LumaFrame, SourceError> {
             )),
         };
     }
-    match portal::capture(session.bus_address.as_deref(), session.portal_timeout) {
+    match xdg_portal::capture(session.bus_address.as_deref(), session.portal_timeout) {
         Ok(frame) => Ok(frame),
-        Err(portal::PortalError::Failed(e)) => Err(e),
-        Err(portal::PortalError::Unavailable(why)) => match &session.x_display {
+        Err(xdg_portal::PortalError::Failed(e)) => Err(e),
+        Err(xdg_portal::PortalError::Unavailable(why)) => match &session.x_display {
             Some(display) => capture_x11(display).map_err(|x11| {
                 SourceError::Screen(format!(
                     "the desktop portal is not available: {why}; and the X display failed too: {x11}"
@@ -200,7 +200,7 @@ impl FrameSource for ScreenSource {
 }
 
 /// Captures the screen(s) and returns the texts of every QR code on them. This is what
-/// `pocketpass add --screen` and the app's "Scan screen" call (through [`super::payloads`]).
+/// `pocketpass add --screen` and the app's "Scan screen" call (through [`super::read_texts`]).
 pub fn scan_screens() -> Result<Vec<String>, SourceError> {
     scan_screens_in(&Session::from_env())
 }

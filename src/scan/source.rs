@@ -170,7 +170,7 @@ pub enum Source {
 }
 
 /// Reads frames from `frames` with a [`Scanner`] until one shows a code or `timeout` passes;
-/// the codes' texts (binary payloads are skipped).
+/// the codes' texts (codes with binary contents are skipped).
 pub fn scan_stream(
     frames: &mut dyn FrameSource,
     timeout: Duration,
@@ -196,7 +196,7 @@ pub fn scan_stream(
 /// The texts of the QR codes `source` shows (for a clipboard holding a link: the link itself).
 /// An error when the source cannot be read or shows no code. This is what `pocketpass add
 /// --scan FILE|--screen|--camera` calls.
-pub fn payloads(source: &Source) -> Result<Vec<String>, SourceError> {
+pub fn read_texts(source: &Source) -> Result<Vec<String>, SourceError> {
     let (texts, what) = match source {
         Source::File(path) => {
             let frame = load_image_file(path)?;

@@ -36,7 +36,7 @@ mod twofas;
 use std::fmt;
 
 pub use error::TransferError;
-pub use preview::{chosen, preview, PreviewRow, Status};
+pub use preview::{chosen, chosen_entries, preview, preview_entries, PreviewRow, Status};
 
 use crate::otp::Account;
 use crate::vault::Password;

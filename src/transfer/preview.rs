@@ -34,8 +34,14 @@ pub struct PreviewRow {
 /// period and counter may differ, since they are settings of the same key), and also when an
 /// earlier entry of the same file is the same key.
 pub fn preview(existing: &[Account], file: &ImportFile) -> Vec<PreviewRow> {
+    preview_entries(existing, &file.entries)
+}
+
+/// [`preview`] of entries that need not come from an [`ImportFile`] (a Pocket Pass backup's
+/// accounts, say).
+pub fn preview_entries(existing: &[Account], entries: &[Entry]) -> Vec<PreviewRow> {
     let mut seen: Vec<&Account> = existing.iter().collect();
-    file.entries
+    entries
         .iter()
         .enumerate()
         .map(|(index, entry)| {
@@ -61,9 +67,14 @@ pub fn preview(existing: &[Account], file: &ImportFile) -> Vec<PreviewRow> {
 
 /// The accounts of the rows the user kept ticked, ready for [`crate::vault::Vault::merge`].
 pub fn chosen(file: &ImportFile, rows: &[PreviewRow]) -> Vec<Account> {
+    chosen_entries(&file.entries, rows)
+}
+
+/// [`chosen`] for the entries given to [`preview_entries`].
+pub fn chosen_entries(entries: &[Entry], rows: &[PreviewRow]) -> Vec<Account> {
     rows.iter()
         .filter(|r| r.selected)
-        .filter_map(|r| match file.entries.get(r.index) {
+        .filter_map(|r| match entries.get(r.index) {
             Some(Entry::Account(account)) => Some(account.clone()),
             _ => None,
         })

@@ -19,8 +19,8 @@ use super::{
     TokensAdapter,
 };
 use crate::otp::expiry::{self, Expiry};
-use crate::otp::{self, Account, Kind, MigrationBatch, OtpError, Payload};
-use crate::vault::{self, Password, Pin, PinError, VaultError};
+use crate::otp::{self, Account, KeyLink, Kind, MigrationBatch, OtpError};
+use crate::vault::{self, Password, Pin, VaultError};
 
 /// Seconds before the end of a period from which the next code is shown too.
 const NEXT_CODE_SECONDS: u64 = 5;
@@ -264,17 +264,17 @@ impl Controller {
 
     /// Reads what a QR code or link holds: a key goes to the Key found screen, anything else
     /// is explained and the scan screen stays.
-    fn take_payloads(&self, texts: &[String]) -> bool {
+    fn take_key_links(&self, texts: &[String]) -> bool {
         let ui = self.ui();
         let install = ui.global::<InstallAdapter>();
         let mut error = None;
         for text in texts {
-            match otp::parse_payload(text) {
-                Ok(Payload::Account(account)) => {
+            match otp::parse_key_link(text) {
+                Ok(KeyLink::Account(account)) => {
                     self.found(vec![account]);
                     return true;
                 }
-                Ok(Payload::Migration(part)) => {
+                Ok(KeyLink::Migration(part)) => {
                     let mut state = self.state.borrow_mut();
                     let batch = state.batch.get_or_insert_with(MigrationBatch::new);
                     if let Err(e) = batch.add(part) {
@@ -361,10 +361,29 @@ impl Controller {
         period: &str,
         kind: i32,
     ) {
-        let uri = manual_uri(name, issuer, secret, algorithm, digits, period, kind);
-        match otp::parse_payload(&uri) {
-            Ok(Payload::Account(account)) => self.found(vec![account]),
-            Ok(Payload::Migration(_)) => {}
+        let key = otp::ManualKey {
+            name: name.to_owned(),
+            issuer: issuer.to_owned(),
+            secret: secret.to_owned(),
+            // The form's choices are indexes into the same lists otp offers.
+            algorithm: usize::try_from(algorithm)
+                .ok()
+                .and_then(|i| otp::Algorithm::ALL.get(i).copied())
+                .unwrap_or(otp::Algorithm::Sha1),
+            digits: usize::try_from(digits)
+                .ok()
+                .and_then(|i| otp::DIGITS.get(i).copied())
+                .unwrap_or(otp::DIGITS[0]),
+            kind: if kind == 1 {
+                otp::ManualKind::Hotp
+            } else {
+                otp::ManualKind::Totp {
+                    period: period.to_owned(),
+                }
+            },
+        };
+        match key.to_account() {
+            Ok(account) => self.found(vec![account]),
             Err(e) => {
                 let ui = self.ui();
                 let texts = ui.global::<Texts>();
@@ -416,14 +435,7 @@ impl Controller {
     fn choose_pin(&self, pin: &str, confirmation: &str) {
         let ui = self.ui();
         let texts = ui.global::<Texts>();
-        let checked = Pin::new_checked(pin).and_then(|p| {
-            if pin.trim() == confirmation.trim() {
-                Ok(p)
-            } else {
-                Err(PinError::Mismatch)
-            }
-        });
-        match checked {
+        match Pin::new_confirmed(pin, confirmation) {
             Err(e) => ui
                 .global::<PinAdapter>()
                 .set_error(messages::pin(&texts, &e)),
@@ -552,8 +564,8 @@ impl Controller {
                 let install = ui.global::<InstallAdapter>();
                 install.set_status(texts.invoke_camera_off());
                 match result {
-                    Ok(payloads) => {
-                        self.take_payloads(&payloads);
+                    Ok(found) => {
+                        self.take_key_links(&found);
                     }
                     Err(e) => install.set_error(messages::source(&texts, &e)),
                 }
@@ -566,9 +578,9 @@ impl Controller {
                         .set_camera_frame(Image::from_rgb8(buffer));
                 }
             }
-            Reply::CameraCodes(payloads) => {
+            Reply::CameraCodes(found) => {
                 if self.state.borrow().camera_stop.is_some() {
-                    self.take_payloads(&payloads);
+                    self.take_key_links(&found);
                 }
             }
             Reply::CameraEnded(error) => {
@@ -809,7 +821,7 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
     }));
     install.on_paste_link(with!(|c, link| {
         c.clear_install_messages();
-        c.take_payloads(&[link.to_string()]);
+        c.take_key_links(&[link.to_string()]);
     }));
     install.on_show_manual(with!(|c| {
         c.stop_camera();
@@ -887,14 +899,7 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
     settings.on_change_pin(with!(|c, new, again| {
         let ui = c.ui();
         let texts = ui.global::<Texts>();
-        let checked = Pin::new_checked(&new).and_then(|p| {
-            if new.trim() == again.trim() {
-                Ok(p)
-            } else {
-                Err(PinError::Mismatch)
-            }
-        });
-        match checked {
+        match Pin::new_confirmed(&new, &again) {
             Ok(pin) => {
                 c.working(texts.invoke_protecting());
                 c.send(Job::ChangePin(pin));
@@ -931,40 +936,6 @@ pub(crate) fn wire(window: &AppWindow, c: &Rc<Controller>) {
             Password::entered(&password),
         ));
     }));
-}
-
-/// Builds the `otpauth://` link the manual-entry form describes, so that it goes through the
-/// very same parsing and validation as a scanned key.
-fn manual_uri(
-    name: &str,
-    issuer: &str,
-    secret: &str,
-    algorithm: i32,
-    digits: i32,
-    period: &str,
-    kind: i32,
-) -> String {
-    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-    let enc = |s: &str| utf8_percent_encode(s.trim(), NON_ALPHANUMERIC).to_string();
-    let algorithm = ["SHA1", "SHA256", "SHA512"]
-        .get(algorithm as usize)
-        .unwrap_or(&"SHA1");
-    let digits = 6 + digits.clamp(0, 2);
-    let kind_name = if kind == 1 { "hotp" } else { "totp" };
-    let mut uri = format!(
-        "otpauth://{kind_name}/{}?secret={}&algorithm={algorithm}&digits={digits}",
-        enc(name),
-        enc(secret)
-    );
-    if !issuer.trim().is_empty() {
-        uri.push_str(&format!("&issuer={}", enc(issuer)));
-    }
-    if kind == 1 {
-        uri.push_str("&counter=0");
-    } else {
-        uri.push_str(&format!("&period={}", enc(period)));
-    }
-    uri
 }
 
 fn matches_query(account: &Account, query: &str) -> bool {

@@ -3,7 +3,7 @@
 //! Rust talks to the UI only through the `export global` adapters of `ui/app.slint`
 //! (`Nav`, `InstallAdapter`, `PinAdapter`, `TokensAdapter`, `SettingsAdapter`, `Texts`). The
 //! adapters here turn domain values into display text and user actions into domain calls; the
-//! rules themselves (PIN strength, payload parsing, codes, the attempt limit) stay in [`otp`]
+//! rules themselves (PIN strength, key link parsing, codes, the attempt limit) stay in [`otp`]
 //! and [`vault`]. Slow work runs on a worker thread ([`worker`]) that owns the unlocked vault,
 //! so key derivation and file I/O never block a frame; its replies come back through
 //! `upgrade_in_event_loop`.

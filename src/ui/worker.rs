@@ -240,7 +240,7 @@ pub(crate) fn spawn_scan(source: scan::Source, out: Outbox) {
         .name("pocketpass-scan".into())
         .spawn({
             let out = out.clone();
-            move || out.send(Reply::Scanned(scan::payloads(&source)))
+            move || out.send(Reply::Scanned(scan::read_texts(&source)))
         });
     if let Err(e) = spawned {
         let error = match source_of_failure {

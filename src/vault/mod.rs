@@ -240,6 +240,12 @@ impl Vault {
         &self.accounts
     }
 
+    /// The key-derivation costs this vault accepts in files it reads (its backups): the
+    /// standard ones, or the lowered ones of a vault made by a test.
+    pub fn cost(&self) -> KdfCost {
+        self.cost
+    }
+
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -56,6 +56,17 @@ impl Pin {
         Ok(pin)
     }
 
+    /// A PIN chosen for a new vault or a PIN change and typed twice: checked against the rules,
+    /// then against its confirmation ([`PinError::Mismatch`]). The window and the terminal
+    /// both ask through this.
+    pub fn new_confirmed(text: &str, confirmation: &str) -> Result<Self, PinError> {
+        let pin = Self::new_checked(text)?;
+        if pin.0 != confirmation.trim() {
+            return Err(PinError::Mismatch);
+        }
+        Ok(pin)
+    }
+
     /// Checks a new PIN against the rules: digits only, 6 to 64 of them, not common.
     pub fn check(&self) -> Result<(), PinError> {
         let digits = self.0.as_bytes();
@@ -122,6 +133,20 @@ mod tests {
         assert_eq!(
             Pin::new_checked(&"7".repeat(65)).unwrap_err(),
             PinError::TooLong
+        );
+    }
+
+    #[test]
+    fn a_confirmed_pin_meets_the_rules_first_then_its_confirmation() {
+        assert!(Pin::new_confirmed("482916", " 482916\n").is_ok());
+        assert_eq!(
+            Pin::new_confirmed("482916", "482961").unwrap_err(),
+            PinError::Mismatch
+        );
+        // A weak PIN is refused by its rule, even when both entries agree.
+        assert_eq!(
+            Pin::new_confirmed("123456", "123456").unwrap_err(),
+            PinError::TooCommon
         );
     }
 

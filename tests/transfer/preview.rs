@@ -32,7 +32,8 @@ fn a_file_mixing_good_and_unimportable_entries_previews_each_and_imports_the_goo
     let report = vault.merge(chosen(&file, &rows)).unwrap();
     assert_eq!(report.added, ALL.len());
     drop(vault);
-    let vault = Vault::unlock(dir.path(), &Pin::entered("482916")).unwrap();
+    let vault =
+        Vault::unlock_insecure_for_tests(dir.path(), &Pin::entered("482916"), 1_000).unwrap();
     assert_eq!(vault.accounts().len(), ALL.len());
     assert_eq!(
         vault.accounts()[4].kind,
@@ -114,6 +115,7 @@ fn an_import_is_one_save_all_or_nothing() {
     assert!(vault.merge(accounts).is_err());
     assert!(vault.accounts().is_empty());
     drop(vault);
-    let vault = Vault::unlock(dir.path(), &Pin::entered("482916")).unwrap();
+    let vault =
+        Vault::unlock_insecure_for_tests(dir.path(), &Pin::entered("482916"), 1_000).unwrap();
     assert!(vault.accounts().is_empty(), "nothing half-imported on disk");
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use i_slint_backend_testing::{ElementHandle, ElementRoot};
-use pocketpass::otp::{parse_payload, Account, Payload};
+use pocketpass::otp::{parse_key_link, Account, KeyLink};
 use pocketpass::scan::{FrameSource, LumaFrame, PlaybackSource, SourceError};
 use pocketpass::ui::{App, Config, Nav, OpenCamera, Screen};
 use pocketpass::vault::{KdfCost, Pin, Vault};
@@ -33,9 +33,9 @@ pub fn portal_link(name: &str, expires: &str) -> String {
 }
 
 pub fn account(link: &str) -> Account {
-    match parse_payload(link).expect("a valid test link") {
-        Payload::Account(a) => a,
-        Payload::Migration(_) => panic!("not a single key"),
+    match parse_key_link(link).expect("a valid test link") {
+        KeyLink::Account(a) => a,
+        KeyLink::Migration(_) => panic!("not a single key"),
     }
 }
 

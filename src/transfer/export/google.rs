@@ -14,7 +14,7 @@ use crate::transfer::TransferError;
 pub const MAX_ACCOUNTS_PER_CODE: usize = 10;
 /// The most protobuf bytes on one code, so long names still give a QR code that phone cameras
 /// read easily (about version 25 at error correction M).
-const MAX_PAYLOAD_BYTES: usize = 900;
+const MAX_MESSAGE_BYTES: usize = 900;
 /// Pixels per QR module and the quiet zone in modules, in the PNGs.
 const SCALE: usize = 6;
 const QUIET: usize = 4;
@@ -131,7 +131,7 @@ pub fn google_qr(accounts: &[Account]) -> Result<GoogleQr, TransferError> {
         }
         let message = parameters(account);
         let full = batches.last().is_none_or(|b| {
-            b.len() >= MAX_ACCOUNTS_PER_CODE || size + message.len() > MAX_PAYLOAD_BYTES
+            b.len() >= MAX_ACCOUNTS_PER_CODE || size + message.len() > MAX_MESSAGE_BYTES
         });
         if full {
             batches.push(Vec::new());
