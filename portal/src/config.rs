@@ -62,6 +62,110 @@ pub struct Limit {
     pub window_secs: i64,
 }
 
+/// A host (name or IP literal, lowercase, without brackets) and an optional port, as written in
+/// a `Host` header or an origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authority {
+    /// Host name or IP literal.
+    pub host: String,
+    /// Port, when written.
+    pub port: Option<u16>,
+}
+
+impl Authority {
+    /// Parses `host`, `host:port`, `[v6]` or `[v6]:port`; `None` when malformed.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+            let (v6, after) = rest.split_once(']')?;
+            v6.parse::<std::net::Ipv6Addr>().ok()?;
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':')?),
+            };
+            (v6, port)
+        } else {
+            match s.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (s, None),
+            }
+        };
+        let port = match port {
+            None => None,
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(p.parse().ok()?)
+            }
+            Some(_) => return None,
+        };
+        // A bracketed host was checked as an IPv6 literal above; a name has no colon.
+        let valid = !host.is_empty()
+            && host.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(b, b'.' | b'-' | b'_')
+                    || (b == b':' && s.starts_with('['))
+            });
+        valid.then(|| Authority {
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+}
+
+/// The address people use to reach the portal when it is not the address it listens on (a
+/// TLS proxy, a host name): `https://portal.example.org` or `http://portal.test:8080`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    /// `http` or `https`.
+    pub scheme: String,
+    /// Host name or IP literal, lowercase, without brackets.
+    pub host: String,
+    /// Port, the scheme's default when the URL has none.
+    pub port: u16,
+}
+
+impl PublicUrl {
+    /// Parses `http[s]://host[:port]` with nothing after it but an optional `/`; the error says
+    /// what is wrong in the user's words.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let bad = |why: &str| format!("--public-url {url:?}: {why}");
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| bad("give a URL such as https://portal.example.org"))?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return Err(bad("the scheme must be http or https"));
+        }
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        if authority.contains(['/', '?', '#', '@']) {
+            return Err(bad(
+                "give only the scheme, host and port (no path, query or user name)",
+            ));
+        }
+        let a = Authority::parse(authority).ok_or_else(|| bad("the host or port is not valid"))?;
+        let port = a.port.unwrap_or(if scheme == "https" { 443 } else { 80 });
+        Ok(PublicUrl {
+            scheme,
+            host: a.host,
+            port,
+        })
+    }
+
+    /// The origin browsers send for pages served at this URL: `https://portal.example.org`
+    /// (the port only when it is not the scheme's default).
+    pub fn origin(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let default = if self.scheme == "https" { 443 } else { 80 };
+        if self.port == default {
+            format!("{}://{host}", self.scheme)
+        } else {
+            format!("{}://{host}:{}", self.scheme, self.port)
+        }
+    }
+}
+
 /// Everything configurable about a running portal.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -85,25 +189,66 @@ pub struct Config {
     pub sms_resend_cooldown_secs: i64,
     /// Idle seconds after which a browser session ends.
     pub session_idle_secs: i64,
-    /// Login attempts per user.
-    pub login_limit_per_user: Limit,
-    /// Login attempts per client address.
-    pub login_limit_per_address: Limit,
-    /// SMS sends per user.
-    pub sms_limit_per_user: Limit,
-    /// SMS sends per client address.
+    /// Wrong passwords for one username from one client address (login, the login check,
+    /// changing the phone number): the limit a stranger meets first.
+    pub password_failures_per_user_and_address: Limit,
+    /// Wrong passwords from one client address, whatever the usernames (against one address
+    /// trying many users).
+    pub password_failures_per_address: Limit,
+    /// Wrong passwords for one username from all addresses it has not logged in from: the
+    /// account-wide cap (NIST SP 800-63B: at most 100 consecutive failures per account).
+    pub password_failures_per_account: Limit,
+    /// SMS sends for one username at the request of one client address.
+    pub sms_limit_per_user_and_address: Limit,
+    /// SMS sends at the request of one client address, whatever the usernames.
     pub sms_limit_per_address: Limit,
-    /// Failed password checks per user on `/api/validate` and the login check page.
-    pub validate_failures_per_user: Limit,
+    /// SMS sends for one username at the request of addresses it has not logged in from.
+    pub sms_limit_per_account: Limit,
+    /// Password hashes waiting or running at once; beyond it requests are answered 503.
+    pub hash_queue_limit: usize,
     /// Shortest password accepted by the reset page.
     pub min_password_len: usize,
     /// Mount the `/_test/...` routes (SMS outbox, clock offset, adding users).
     pub test_api: bool,
-    /// Mark cookies `Secure` (set when the portal is served over TLS, e.g. behind a proxy).
+    /// Mark cookies `Secure` and give the session cookie the `__Host-` prefix (set when the
+    /// portal is served over TLS, e.g. behind a proxy; implied by an `https` public URL).
     pub secure_cookies: bool,
+    /// The URL people reach the portal at, besides its listen address (Host and Origin checks).
+    pub public_url: Option<PublicUrl>,
     /// Print simulated SMS on standard output (`SMS to <phone>: ...`).
     pub sms_to_stdout: bool,
 }
+
+impl Config {
+    /// Whether cookies are marked `Secure` (and the session cookie is `__Host-` prefixed).
+    pub fn cookies_are_secure(&self) -> bool {
+        self.secure_cookies
+            || self
+                .public_url
+                .as_ref()
+                .is_some_and(|u| u.scheme == "https")
+    }
+
+    /// Lifts every rate limit (the hidden `--no-rate-limits`, for load tests only).
+    pub fn without_rate_limits(mut self) -> Self {
+        let none = Limit {
+            max: usize::MAX,
+            window_secs: 1,
+        };
+        self.password_failures_per_user_and_address = none;
+        self.password_failures_per_address = none;
+        self.password_failures_per_account = none;
+        self.sms_limit_per_user_and_address = none;
+        self.sms_limit_per_address = none;
+        self.sms_limit_per_account = none;
+        self
+    }
+}
+
+/// Password hashes that may wait or run at once by default. A queued request waits for the ones
+/// ahead of it; 64 on two cores (about 25 argon2id verifications per second) is at most about
+/// 2.5 s, and it is above the 50 clients the load test runs, so those never see a 503.
+pub const DEFAULT_HASH_QUEUE: usize = 64;
 
 impl Default for Config {
     fn default() -> Self {
@@ -118,15 +263,19 @@ impl Default for Config {
             sms_max_tries: 5,
             sms_resend_cooldown_secs: 30,
             session_idle_secs: 30 * 60,
-            login_limit_per_user: Limit {
+            password_failures_per_user_and_address: Limit {
                 max: 10,
                 window_secs: 300,
             },
-            login_limit_per_address: Limit {
+            password_failures_per_address: Limit {
                 max: 60,
                 window_secs: 300,
             },
-            sms_limit_per_user: Limit {
+            password_failures_per_account: Limit {
+                max: 100,
+                window_secs: 24 * 3600,
+            },
+            sms_limit_per_user_and_address: Limit {
                 max: 5,
                 window_secs: 900,
             },
@@ -134,14 +283,72 @@ impl Default for Config {
                 max: 30,
                 window_secs: 900,
             },
-            validate_failures_per_user: Limit {
-                max: 10,
-                window_secs: 300,
+            sms_limit_per_account: Limit {
+                max: 20,
+                window_secs: 3600,
             },
+            hash_queue_limit: DEFAULT_HASH_QUEUE,
             min_password_len: 12,
             test_api: false,
             secure_cookies: false,
+            public_url: None,
             sms_to_stdout: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(s: &str) -> Authority {
+        Authority::parse(s).unwrap_or_else(|| panic!("{s} parses"))
+    }
+
+    #[test]
+    fn authorities_parse_like_host_headers() {
+        assert_eq!(
+            auth("Portal.Example.org:8443"),
+            Authority {
+                host: "portal.example.org".into(),
+                port: Some(8443)
+            }
+        );
+        assert_eq!(auth("[::1]:8080").host, "::1");
+        assert_eq!(auth("localhost").port, None);
+        for bad in [
+            "",
+            "a:b",
+            "host:",
+            "[::1",
+            "[nope]:80",
+            "a b",
+            "a/b:80",
+            "x:99999",
+        ] {
+            assert!(Authority::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn public_urls_parse_to_scheme_host_and_port() {
+        let u = PublicUrl::parse("https://Portal.Example.org/").unwrap();
+        assert_eq!(
+            (u.scheme.as_str(), u.host.as_str(), u.port),
+            ("https", "portal.example.org", 443)
+        );
+        assert_eq!(u.origin(), "https://portal.example.org");
+        let u = PublicUrl::parse("http://[::1]:8080").unwrap();
+        assert_eq!(u.origin(), "http://[::1]:8080");
+        for bad in [
+            "portal.example.org",
+            "ftp://x",
+            "https://x/path",
+            "https://u@x",
+            "https://x:port",
+        ] {
+            let e = PublicUrl::parse(bad).unwrap_err();
+            assert!(e.starts_with("--public-url"), "{e}");
         }
     }
 }

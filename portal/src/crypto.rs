@@ -2,7 +2,8 @@
 //!
 //! Token secrets are stored as AES-256-GCM ciphertext under a 256-bit server key. The key lives
 //! in a file beside the database (`<db>.key`, mode 0600, created on first start), so a copied
-//! database alone does not reveal anyone's key. Each secret gets a fresh 96-bit nonce and the
+//! database alone does not reveal anyone's key. A key file that others can read is refused, and
+//! a missing one is replaced only while the database holds no token that needs it. Each secret gets a fresh 96-bit nonce and the
 //! token's owner id as associated data, so a ciphertext moved to another user's row fails to
 //! decrypt instead of working there.
 
@@ -94,8 +95,11 @@ impl ServerKey {
         Ok(Self::from_bytes(&k, None))
     }
 
-    /// Reads the key file at `path`, or creates it (mode 0600) with a fresh key when missing.
-    pub fn load_or_create(path: &Path) -> Result<Self, StoreError> {
+    /// Reads the key file at `path`, or creates it (mode 0600) with a fresh key when missing
+    /// and the database `db` holds no usable token (`tokens` of them need this key: a new key
+    /// could not read them, so then the missing file is an error telling to restore it). A key
+    /// file with any group or other permission is refused.
+    pub fn load_or_create(path: &Path, db: &Path, tokens: u64) -> Result<Self, StoreError> {
         let key_err = |e: std::io::Error| StoreError::KeyFile {
             path: path.to_owned(),
             reason: e.to_string(),
@@ -113,7 +117,15 @@ impl ServerKey {
                 let mut k = Zeroizing::new([0u8; KEY_LEN]);
                 k.copy_from_slice(&bytes);
                 bytes.zeroize();
+                refuse_if_exposed(path)?;
                 Ok(Self::from_bytes(&k, Some(path.to_owned())))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && tokens > 0 => {
+                Err(StoreError::KeyMissing {
+                    path: path.to_owned(),
+                    db: db.to_owned(),
+                    tokens,
+                })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut k = Zeroizing::new([0u8; KEY_LEN]);
@@ -169,6 +181,32 @@ impl ServerKey {
     }
 }
 
+/// Refuses a key file that its group or others may read or write: the key would be disclosed
+/// (or replaceable) to other users of the machine.
+fn refuse_if_exposed(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| StoreError::KeyFile {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(StoreError::KeyExposed {
+                path: path.to_owned(),
+                mode,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Creates `path` with owner-only permissions and writes `bytes` durably.
 fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
@@ -215,16 +253,29 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("db.key");
-        let k1 = ServerKey::load_or_create(&p).unwrap();
+        let db = dir.path().join("db");
+        let k1 = ServerKey::load_or_create(&p, &db, 0).unwrap();
         let mode = std::fs::metadata(&p).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         let sealed = k1.seal(1, &SecretBytes::new(vec![1, 2, 3])).unwrap();
-        let k2 = ServerKey::load_or_create(&p).unwrap();
+        let k2 = ServerKey::load_or_create(&p, &db, 1).unwrap();
         assert_eq!(k2.open(1, &sealed).unwrap().expose(), &[1, 2, 3]);
-        std::fs::write(&p, b"short").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(matches!(
-            ServerKey::load_or_create(&p),
+            ServerKey::load_or_create(&p, &db, 1),
+            Err(StoreError::KeyExposed { mode: 0o644, .. })
+        ));
+        std::fs::write(&p, b"short").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(matches!(
+            ServerKey::load_or_create(&p, &db, 1),
             Err(StoreError::KeyFile { .. })
         ));
+        std::fs::remove_file(&p).unwrap();
+        assert!(matches!(
+            ServerKey::load_or_create(&p, &db, 2),
+            Err(StoreError::KeyMissing { tokens: 2, .. })
+        ));
+        assert!(!p.exists(), "no key was made for a database with tokens");
     }
 }

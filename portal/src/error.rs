@@ -35,6 +35,24 @@ pub enum StoreError {
         /// What went wrong.
         reason: String,
     },
+    /// The key file is missing although the database holds tokens encrypted under it.
+    #[error("the server key file {path} is missing, but the database {db} holds {tokens} token(s) whose secrets are encrypted under it; restore {path} from your backup (a new key cannot read them), or move the database away too to start afresh")]
+    KeyMissing {
+        /// The key file.
+        path: PathBuf,
+        /// The database beside it.
+        db: PathBuf,
+        /// Pending and active tokens in the database.
+        tokens: u64,
+    },
+    /// The key file can be read (or written) by users other than its owner.
+    #[error("the server key file {path} is open to other users (mode {mode:o}); run chmod 600 {path} (and treat the key as disclosed if others could log in here)")]
+    KeyExposed {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// A token secret failed to decrypt: the key file does not belong to this database, or the row was altered.
     #[error("a token secret could not be decrypted: the server key does not match this database or the row was altered")]
     Crypto,

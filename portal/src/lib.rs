@@ -7,12 +7,14 @@
 //!
 //! Reading order: [`config`] (what can be set), [`clock`], [`service`] (what the portal does),
 //! [`store`] (SQLite), [`crypto`] and [`password`] (keys and hashes), [`otp`] (URIs, QR, codes),
-//! [`session`] (sessions, SMS, rate limits), then `web` (HTML pages, JSON API) and [`app`].
+//! [`session`] (sessions, SMS), [`limits`] (rate limits), then `web` (the Host and Origin
+//! checks, HTML pages, JSON API) and [`app`].
 
 pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod limits;
 pub mod otp;
 pub mod password;
 pub mod service;
@@ -35,6 +37,8 @@ pub type AppState = Arc<Portal>;
 ///
 /// Tests call it with `tower::ServiceExt::oneshot`, no socket needed. To see client addresses
 /// (for rate limits), serve it with `into_make_service_with_connect_info::<SocketAddr>()`.
+/// Requests are answered only when their `Host` names the portal: its listen address (which
+/// [`serve`] records, or [`Portal::set_listen_addr`]) or [`Config::public_url`].
 pub fn app(state: AppState) -> axum::Router {
     web::router(state)
 }
@@ -57,6 +61,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    state.set_listen_addr(listener.local_addr()?);
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)

@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
+use clap::builder::TypedValueParser as _;
 use clap::Parser;
-use pocketpass_portal::config::{OtpAlgorithm, OtpParams};
+use pocketpass_portal::config::{OtpAlgorithm, OtpParams, PublicUrl, DEFAULT_HASH_QUEUE};
 use pocketpass_portal::service::{demo_user, key_path_for};
 use pocketpass_portal::{serve, users_file, Clock, Config, Portal};
 
@@ -51,10 +52,21 @@ struct Args {
     /// portal real people use.
     #[arg(long)]
     test_api: bool,
-    /// Mark cookies Secure (when a TLS proxy serves the portal).
+    /// Mark cookies Secure and name the session cookie __Host-pp_session (when a TLS proxy
+    /// serves the portal; implied by an https --public-url).
     #[arg(long)]
     secure_cookies: bool,
-    /// Do not rate-limit logins and SMS (for load tests only).
+    /// The URL people reach the portal at, when it is not the listen address (a proxy, a host
+    /// name), e.g. https://portal.example.org. Requests are answered only when their Host is
+    /// the listen address, localhost on its port, or this URL's host and port; API requests
+    /// with an Origin only from these.
+    #[arg(long, env = "POCKETPASS_PORTAL_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    /// Password hashes that may wait or run at once; beyond it requests are answered 503 with
+    /// Retry-After instead of queueing.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_HASH_QUEUE, value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize))]
+    hash_queue: usize,
+    /// Do not rate-limit passwords and SMS (for load tests only).
     #[arg(long, hide = true)]
     no_rate_limits: bool,
 }
@@ -63,7 +75,16 @@ fn default_db() -> Result<String> {
     let dirs = directories::ProjectDirs::from("org", "pocketpass", "pocketpass-portal")
         .context("cannot find your data directory; pass --db FILE")?;
     let dir = dirs.data_dir();
-    std::fs::create_dir_all(dir)
+    // The folder holds the database and its key: readable by the user alone when we make it.
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
         .with_context(|| format!("cannot create {}; pass --db FILE", dir.display()))?;
     Ok(dir.join("portal.sqlite3").to_string_lossy().into_owned())
 }
@@ -75,7 +96,13 @@ fn config(a: &Args) -> Result<Config> {
             a.algorithm
         )
     };
-    let mut c = Config {
+    let public_url = a
+        .public_url
+        .as_deref()
+        .map(PublicUrl::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let c = Config {
         issuer: a.issuer.clone(),
         token_validity_days: a.token_validity_days,
         max_tokens_per_user: usize::from(a.max_tokens),
@@ -86,19 +113,16 @@ fn config(a: &Args) -> Result<Config> {
         },
         test_api: a.test_api,
         secure_cookies: a.secure_cookies,
+        public_url,
+        hash_queue_limit: a.hash_queue,
         sms_to_stdout: true,
         ..Config::default()
     };
-    if a.no_rate_limits {
-        let none = pocketpass_portal::config::Limit {
-            max: usize::MAX,
-            window_secs: 1,
-        };
-        c.login_limit_per_user = none;
-        c.login_limit_per_address = none;
-        c.validate_failures_per_user = none;
-    }
-    Ok(c)
+    Ok(if a.no_rate_limits {
+        c.without_rate_limits()
+    } else {
+        c
+    })
 }
 
 #[tokio::main]

@@ -8,9 +8,16 @@
 //! and the process grew by about that much per request under load (measured: 5.7 GB after 400
 //! requests). The pool is the only thing requests wait for while hashing; no database or session
 //! lock is ever held across a hash.
+//!
+//! The queue in front of the pool is bounded: a request first takes a [`HashPermit`], and when
+//! [`Hasher::queue_limit`] hashes are already waiting or running it is refused at once with
+//! [`Busy`] (the web layer answers 503 with `Retry-After`) instead of waiting behind an
+//! ever longer queue, which under a flood would grow without end in memory and in latency.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::PasswordHasher as _;
@@ -101,18 +108,47 @@ pub fn verify_blocking(pw: &Password, phc: &str) -> Result<bool, StoreError> {
 
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
-/// Runs password hashes on dedicated threads, one per CPU core, in arrival order.
+/// The hash queue is full: try again after `retry_after_secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the password-hash queue is full; retry after {retry_after_secs} s")]
+pub struct Busy {
+    /// About how long the queue takes to drain, in whole seconds (at least 1).
+    pub retry_after_secs: u64,
+}
+
+/// A place in the hash queue, taken before any other work of a request that will hash, and
+/// held until its hash is done (or the request gives up).
+#[derive(Debug)]
+#[must_use = "a permit is a place in the hash queue"]
+pub struct HashPermit {
+    in_flight: Arc<AtomicUsize>,
+}
+
+impl Drop for HashPermit {
+    fn drop(&mut self) {
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Runs password hashes on dedicated threads, one per CPU core, in arrival order, with a
+/// bounded queue.
 #[derive(Clone)]
 pub struct Hasher {
     jobs: Sender<Job>,
     /// A hash of a random password, checked when the username is unknown so that an unknown
     /// user takes as long to refuse as a wrong password.
     dummy: Arc<str>,
+    in_flight: Arc<AtomicUsize>,
+    limit: usize,
+    retry_after_secs: u64,
 }
 
 impl std::fmt::Debug for Hasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hasher").finish_non_exhaustive()
+        f.debug_struct("Hasher")
+            .field("in_flight", &self.in_flight())
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
     }
 }
 
@@ -132,12 +168,21 @@ fn worker(jobs: Arc<Mutex<Receiver<Job>>>) {
 }
 
 impl Hasher {
-    /// A hasher with `threads` hashing threads (at least 1). They stop when the last clone of
-    /// the hasher is dropped.
+    /// A hasher with `threads` hashing threads (at least 1) and the default queue limit
+    /// ([`crate::config::DEFAULT_HASH_QUEUE`]). The threads stop when the last clone of the
+    /// hasher is dropped.
     pub fn new(threads: usize) -> Result<Self, StoreError> {
+        Self::with_queue_limit(threads, crate::config::DEFAULT_HASH_QUEUE)
+    }
+
+    /// A hasher with `threads` hashing threads and at most `limit` hashes (at least 1) waiting
+    /// or running at once.
+    pub fn with_queue_limit(threads: usize, limit: usize) -> Result<Self, StoreError> {
+        let threads = threads.max(1);
+        let limit = limit.max(1);
         let (tx, rx) = channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
-        for i in 0..threads.max(1) {
+        for i in 0..threads {
             let rx = Arc::clone(&rx);
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
@@ -145,47 +190,102 @@ impl Hasher {
                 .map_err(|e| StoreError::Task(format!("cannot start a hashing thread: {e}")))?;
         }
         let dummy_pw = Password::new(crate::crypto::random_id()?);
+        // The dummy hash doubles as a measurement of one hash on this machine, from which the
+        // Retry-After of a full queue is estimated: the time `threads` threads take for `limit`.
+        let started = Instant::now();
+        let dummy = hash_blocking(&dummy_pw)?;
+        let one = started.elapsed().as_secs_f64();
+        let retry_after_secs = ((one * limit as f64 / threads as f64).ceil() as u64).max(1);
         Ok(Hasher {
             jobs: tx,
-            dummy: hash_blocking(&dummy_pw)?.into(),
+            dummy: dummy.into(),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            limit,
+            retry_after_secs,
         })
     }
 
-    /// A hasher sized to the machine's CPU cores.
-    pub fn for_this_machine() -> Result<Self, StoreError> {
-        Self::new(
+    /// A hasher sized to the machine's CPU cores, with at most `limit` hashes queued.
+    pub fn for_this_machine(limit: usize) -> Result<Self, StoreError> {
+        Self::with_queue_limit(
             std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),
+            limit,
         )
+    }
+
+    /// The most hashes waiting or running at once.
+    pub fn queue_limit(&self) -> usize {
+        self.limit
+    }
+
+    /// About how long a full queue takes to drain on this machine, in whole seconds (≥ 1).
+    pub fn retry_after_secs(&self) -> u64 {
+        self.retry_after_secs
+    }
+
+    /// Hashes waiting or running now (permits held).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Takes a place in the queue, or refuses at once when it is full.
+    pub fn permit(&self) -> Result<HashPermit, Busy> {
+        let taken = self
+            .in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.limit).then_some(n + 1)
+            });
+        match taken {
+            Ok(_) => Ok(HashPermit {
+                in_flight: Arc::clone(&self.in_flight),
+            }),
+            Err(_) => Err(Busy {
+                retry_after_secs: self.retry_after_secs,
+            }),
+        }
     }
 
     async fn run<T: Send + 'static>(
         &self,
+        permit: HashPermit,
         f: impl FnOnce(&mut Vec<Block>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move |memory| {
-                let _ = tx.send(f(memory));
+                // A request that gave up (the client went away) is not worth a hash.
+                if tx.is_closed() {
+                    return;
+                }
+                let result = f(memory);
+                // The place is free once the hash is done, before the caller hears of it.
+                drop(permit);
+                let _ = tx.send(result);
             }))
             .map_err(|_| StoreError::Task("the hashing threads have stopped".into()))?;
         rx.await
             .map_err(|_| StoreError::Task("a hashing thread failed".into()))?
     }
 
-    /// Hashes `pw` for storage.
-    pub async fn hash(&self, pw: Password) -> Result<String, StoreError> {
-        self.run(move |_| hash_blocking(&pw)).await
+    /// Hashes `pw` for storage, in the place `permit` holds.
+    pub async fn hash(&self, permit: HashPermit, pw: Password) -> Result<String, StoreError> {
+        self.run(permit, move |_| hash_blocking(&pw)).await
     }
 
-    /// Checks `pw` against `phc`; with `None` (unknown user) it checks a dummy hash and
-    /// returns `false`, taking the same time.
-    pub async fn verify(&self, pw: Password, phc: Option<String>) -> Result<bool, StoreError> {
+    /// Checks `pw` against `phc`, in the place `permit` holds; with `None` (unknown user) it
+    /// checks a dummy hash and returns `false`, taking the same time.
+    pub async fn verify(
+        &self,
+        permit: HashPermit,
+        pw: Password,
+        phc: Option<String>,
+    ) -> Result<bool, StoreError> {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy.to_string());
         let ok = self
-            .run(move |memory| verify_with_memory(&pw, &phc, memory))
+            .run(permit, move |memory| verify_with_memory(&pw, &phc, memory))
             .await?;
         Ok(ok && known)
     }
@@ -247,7 +347,10 @@ mod tests {
     #[tokio::test]
     async fn the_hasher_pool_answers_in_parallel() {
         let h = Hasher::new(2).unwrap();
-        let phc = h.hash(Password::new("pool password".into())).await.unwrap();
+        let phc = h
+            .hash(h.permit().unwrap(), Password::new("pool password".into()))
+            .await
+            .unwrap();
         let tasks: Vec<_> = (0..6)
             .map(|i| {
                 let (h, phc) = (h.clone(), phc.clone());
@@ -257,7 +360,9 @@ mod tests {
                     } else {
                         "not it"
                     };
-                    h.verify(Password::new(pw.into()), Some(phc)).await.unwrap()
+                    h.verify(h.permit().unwrap(), Password::new(pw.into()), Some(phc))
+                        .await
+                        .unwrap()
                 })
             })
             .collect();
@@ -265,11 +370,34 @@ mod tests {
             assert_eq!(t.await.unwrap(), i % 2 == 0);
         }
         assert!(
-            !h.verify(Password::new("pool password".into()), None)
-                .await
-                .unwrap(),
+            !h.verify(
+                h.permit().unwrap(),
+                Password::new("pool password".into()),
+                None
+            )
+            .await
+            .unwrap(),
             "unknown user"
         );
+        assert_eq!(h.in_flight(), 0, "every place was given back");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_frees_places_as_hashes_finish() {
+        let h = Hasher::with_queue_limit(1, 3).unwrap();
+        let phc = hash_blocking(&Password::new("queue password".into())).unwrap();
+        let permits: Vec<_> = (0..3).map(|_| h.permit().unwrap()).collect();
+        let busy = h.permit().unwrap_err();
+        assert!(busy.retry_after_secs >= 1);
+        assert_eq!(h.in_flight(), 3);
+        let mut results = Vec::new();
+        for permit in permits {
+            let pw = Password::new("queue password".into());
+            results.push(h.verify(permit, pw, Some(phc.clone())).await.unwrap());
+        }
+        assert_eq!(results, [true, true, true]);
+        assert_eq!(h.in_flight(), 0);
+        assert!(h.permit().is_ok(), "places are free again");
     }
 
     #[test]

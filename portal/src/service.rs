@@ -3,8 +3,9 @@
 //! and [`Refusal`]s into pages or JSON.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::TransactionBehavior;
 use serde::Serialize;
@@ -14,9 +15,10 @@ use crate::clock::{format_date, format_datetime, Clock};
 use crate::config::{Config, OtpAlgorithm, OtpParams};
 use crate::crypto::{SecretBytes, ServerKey};
 use crate::error::StoreError;
+use crate::limits::{Counter, RateLimiter, Scope};
 use crate::otp;
-use crate::password::{check_new_password, Hasher, Password};
-use crate::session::{Challenge, Outbox, Purpose, RateLimiter, Sessions, Sms, Stage};
+use crate::password::{check_new_password, Busy, Hasher, Password};
+use crate::session::{Challenge, Outbox, Purpose, Sessions, Sms, Stage};
 use crate::store::{self, Store, TokenRow, User};
 
 /// The vague message the centre's portal shows when a password reset and a Pocket Pass
@@ -33,6 +35,14 @@ pub enum Refusal {
     /// Too many attempts from this user or address.
     #[error("Too many attempts. Wait a few minutes and try again.")]
     RateLimited,
+    /// The password-hash queue is full; the request was not looked at.
+    #[error(
+        "The portal is busy checking other passwords. Try again in {retry_after_secs} seconds."
+    )]
+    Busy {
+        /// Seconds to wait before trying again (sent as `Retry-After`).
+        retry_after_secs: u64,
+    },
     /// The session is missing, expired or not at this step.
     #[error("Your session has ended or is not at this step. Start again from the login page.")]
     NoSession,
@@ -121,6 +131,7 @@ impl Refusal {
         match self {
             Refusal::WrongCredentials => "wrong_credentials",
             Refusal::RateLimited => "rate_limited",
+            Refusal::Busy { .. } => "busy",
             Refusal::NoSession => "no_session",
             Refusal::Forbidden => "forbidden",
             Refusal::SmsExpired => "sms_expired",
@@ -152,6 +163,14 @@ impl Refusal {
     /// The message shown to the user.
     pub fn message(&self) -> String {
         self.to_string()
+    }
+}
+
+impl From<Busy> for Refusal {
+    fn from(b: Busy) -> Self {
+        Refusal::Busy {
+            retry_after_secs: b.retry_after_secs,
+        }
     }
 }
 
@@ -283,12 +302,23 @@ pub struct Portal {
     key: ServerKey,
     /// Sessions.
     pub sessions: Sessions,
-    limits: RateLimiter,
+    /// Rate-limit counters (bounded; see [`crate::limits`]).
+    pub limits: RateLimiter,
     /// Simulated SMS.
     pub outbox: Outbox,
     /// Users with a password reset in progress, until when.
     resets: Mutex<HashMap<i64, i64>>,
+    /// The address [`crate::serve`] listens on, for the Host and Origin checks.
+    listen: OnceLock<SocketAddr>,
 }
+
+/// The longest username accepted anywhere; longer ones are refused before anything else.
+pub const MAX_USERNAME_CHARS: usize = 64;
+/// The longest password accepted anywhere (the reset page's own rule; hashing a longer one
+/// would only cost more).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// The longest full name or e-mail address of a new user.
+pub const MAX_NAME_CHARS: usize = 254;
 
 /// Where the server key of database `db` lives: `<db>.key`.
 pub fn key_path_for(db: &str) -> PathBuf {
@@ -314,24 +344,35 @@ impl Portal {
             limits: RateLimiter::default(),
             outbox: Outbox::default(),
             resets: Mutex::new(HashMap::new()),
+            listen: OnceLock::new(),
         })
     }
 
     /// Opens the database at `db` (`:memory:` allowed) and its key file, creating both if needed.
+    ///
+    /// A database that holds tokens is never given a new key: their secrets are encrypted under
+    /// the old one, so a missing key file is an error naming it (restore it), not a silent new
+    /// key under which every token would fail. A key file other users can read is refused.
     pub fn open(config: Config, db: &str, clock: Clock) -> Result<Arc<Self>, StoreError> {
         let store = Store::open(db)?;
         let key = if db == ":memory:" {
             ServerKey::ephemeral()?
         } else {
-            ServerKey::load_or_create(&key_path_for(db))?
+            let tokens = store.run_blocking(|c| store::usable_token_count(c))?;
+            ServerKey::load_or_create(&key_path_for(db), Path::new(db), tokens)?
         };
-        Ok(Self::new(
-            config,
-            store,
-            key,
-            clock,
-            Hasher::for_this_machine()?,
-        ))
+        let hasher = Hasher::for_this_machine(config.hash_queue_limit)?;
+        Ok(Self::new(config, store, key, clock, hasher))
+    }
+
+    /// Records the address the portal listens on ([`crate::serve`] does); the first one stays.
+    pub fn set_listen_addr(&self, addr: SocketAddr) {
+        let _ = self.listen.set(addr);
+    }
+
+    /// The address the portal listens on, once serving.
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        self.listen.get().copied()
     }
 
     /// The portal's current time.
@@ -348,8 +389,19 @@ impl Portal {
     /// Adds a user (hashing the password); `Ok(None)` when the username exists already.
     pub async fn add_user(&self, u: NewUser) -> Outcome<Option<i64>> {
         validate_username(&u.username)?;
+        bounded_password(&u.password)?;
+        for (what, text) in [("full name", &u.full_name), ("e-mail address", &u.email)] {
+            if text.chars().count() > MAX_NAME_CHARS || text.chars().any(char::is_control) {
+                return Err(Refusal::BadInput(format!(
+                    "A {what} has at most {MAX_NAME_CHARS} characters and no control characters."
+                )));
+            }
+        }
         let phone = normalise_phone(&u.phone)?;
-        let hash = self.hasher.hash(u.password.clone()).await?;
+        let hash = self
+            .hasher
+            .hash(self.hasher.permit()?, u.password.clone())
+            .await?;
         let row = User {
             id: 0,
             username: u.username.clone(),
@@ -378,19 +430,101 @@ impl Portal {
     }
 
     /// Looks up `username` and checks `password` (always spending one hash, known user or not).
+    /// The place in the hash queue is taken first, so a full queue costs no database work.
     async fn check_password(&self, username: &str, password: Password) -> Outcome<User> {
-        let name = username.trim().to_owned();
+        let permit = self.hasher.permit()?;
+        let name = username.to_owned();
         let user = self
             .store
             .run(move |c| store::user_by_name(c, &name))
             .await?;
         let ok = self
             .hasher
-            .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+            .verify(
+                permit,
+                password,
+                user.as_ref().map(|u| u.password_hash.clone()),
+            )
             .await?;
         match user {
             Some(u) if ok => Ok(u),
             _ => Err(Refusal::WrongCredentials),
+        }
+    }
+
+    /// The wrong-password counters an attempt at `username` from `addr` must fit in: per
+    /// username and address first (what a stranger meets), per address (one address trying
+    /// many usernames), and the account-wide cap, which addresses the username logged in from
+    /// before are spared (so a stranger cannot lock the user out where the user logs in).
+    fn password_counters<'a>(
+        &self,
+        username: &'a str,
+        addr: &'a str,
+        now: i64,
+    ) -> Vec<Counter<'a>> {
+        let c = &self.config;
+        let mut counters = vec![
+            Counter {
+                scope: Scope::PasswordUserAddress,
+                username,
+                addr,
+                limit: c.password_failures_per_user_and_address,
+            },
+            Counter {
+                scope: Scope::PasswordAddress,
+                username: "",
+                addr,
+                limit: c.password_failures_per_address,
+            },
+        ];
+        if !self.limits.is_known_address(username, addr, now) {
+            counters.push(Counter {
+                scope: Scope::PasswordAccount,
+                username,
+                addr: "",
+                limit: c.password_failures_per_account,
+            });
+        }
+        counters
+    }
+
+    /// Checks `username`'s password for a request from `addr`, within the rate limits.
+    ///
+    /// The attempt is reserved in every counter *before* the hash, under one lock, so however
+    /// many requests arrive at once no more than the limit are evaluated (attempts beyond it
+    /// wait for the outcome of those under evaluation, see [`crate::limits`]). A wrong password
+    /// counts; a right one gives its place back, ends the run of failures from this address and
+    /// remembers the address; one not evaluated (hash queue full, internal error) gives its
+    /// place back too.
+    async fn attempt_password(
+        &self,
+        username: &str,
+        password: Password,
+        addr: &str,
+    ) -> Outcome<User> {
+        let name = bounded_username(username)?;
+        bounded_password(&password)?;
+        let now = self.now();
+        let counters = self.password_counters(name, addr, now);
+        let Some(reservation) = self.limits.reserve(&counters, now).await else {
+            warn!(username = %name, %addr, "password check refused: too many wrong passwords");
+            return Err(Refusal::RateLimited);
+        };
+        match self.check_password(name, password).await {
+            Ok(user) => {
+                reservation.release();
+                self.limits.clear(Scope::PasswordUserAddress, name, addr);
+                self.limits.remember_address(name, addr, now);
+                Ok(user)
+            }
+            Err(Refusal::WrongCredentials) => {
+                reservation.fail(self.now());
+                Err(Refusal::WrongCredentials)
+            }
+            Err(other) => {
+                reservation.release();
+                Err(other)
+            }
         }
     }
 
@@ -418,35 +552,63 @@ impl Portal {
         });
     }
 
-    fn sms_allowed(&self, user: &User, addr: &str) -> bool {
+    /// Counts one SMS for `username` requested from `addr`, if the limits allow it: per
+    /// username and address first, per address, and the account-wide cap (which addresses the
+    /// username logged in from are spared). A username that does not exist is counted the same,
+    /// so the limits do not tell who has an account.
+    fn sms_allowed(&self, username: &str, addr: &str) -> bool {
         let now = self.now();
-        let (pu, pa) = (
-            self.config.sms_limit_per_user,
-            self.config.sms_limit_per_address,
-        );
-        let (ku, ka) = (format!("sms:user:{}", user.id), format!("sms:addr:{addr}"));
-        if self.limits.exhausted(&ku, pu, now) || self.limits.exhausted(&ka, pa, now) {
-            return false;
+        let c = &self.config;
+        let mut counters = vec![
+            Counter {
+                scope: Scope::SmsUserAddress,
+                username,
+                addr,
+                limit: c.sms_limit_per_user_and_address,
+            },
+            Counter {
+                scope: Scope::SmsAddress,
+                username: "",
+                addr,
+                limit: c.sms_limit_per_address,
+            },
+        ];
+        if !self.limits.is_known_address(username, addr, now) {
+            counters.push(Counter {
+                scope: Scope::SmsAccount,
+                username,
+                addr: "",
+                limit: c.sms_limit_per_account,
+            });
         }
-        self.limits.record(&ku, pu, now);
-        self.limits.record(&ka, pa, now);
-        true
+        // An SMS, once allowed, is sent: it counts at once.
+        self.limits.record(&counters, now)
     }
 
-    /// Starts a challenge for `user` and sends its SMS.
-    fn challenge(&self, user: &User, purpose: Purpose, addr: &str) -> Outcome<Challenge> {
-        if !self.sms_allowed(user, addr) {
-            warn!(username = %user.username, %addr, "SMS refused: rate limit");
+    /// Starts a challenge for `username` and sends its SMS to `user` (none when the username
+    /// does not exist: the challenge then behaves the same but no code opens it).
+    fn challenge(
+        &self,
+        username: &str,
+        user: Option<&User>,
+        purpose: Purpose,
+        addr: &str,
+    ) -> Outcome<Challenge> {
+        if !self.sms_allowed(username, addr) {
+            warn!(%username, %addr, "SMS refused: rate limit");
             return Err(Refusal::RateLimited);
         }
         let (c, code) = Challenge::new(
-            user.id,
+            user.map(|u| u.id),
+            username,
             purpose,
             self.now(),
             self.config.sms_ttl_secs,
             self.config.sms_max_tries,
         )?;
-        self.send_sms(user, &code, purpose);
+        if let Some(u) = user {
+            self.send_sms(u, &code, purpose);
+        }
         Ok(c)
     }
 
@@ -461,30 +623,17 @@ impl Portal {
         password: Password,
         addr: &str,
     ) -> Outcome<String> {
-        let now = self.now();
-        let (lu, la) = (
-            self.config.login_limit_per_user,
-            self.config.login_limit_per_address,
-        );
-        let (ku, ka) = (
-            format!("login:user:{}", username.trim()),
-            format!("login:addr:{addr}"),
-        );
-        if self.limits.exhausted(&ku, lu, now) || self.limits.exhausted(&ka, la, now) {
-            warn!(username = %username.trim(), %addr, "login refused: rate limit");
-            return Err(Refusal::RateLimited);
-        }
-        self.limits.record(&ku, lu, now);
-        self.limits.record(&ka, la, now);
-        let user = self.check_password(username, password).await?;
-        let c = self.challenge(&user, Purpose::Login, addr)?;
+        let user = self.attempt_password(username, password, addr).await?;
+        let c = self.challenge(&user.username, Some(&user), Purpose::Login, addr)?;
         info!(username = %user.username, "password accepted; waiting for SMS code");
         Ok(self
             .sessions
             .rotate(old_sid, Stage::LoginSms(c), self.now(), self.idle())?)
     }
 
-    /// Checks an SMS code against the session's challenge of `purpose`; on success returns the user.
+    /// Checks an SMS code against the session's challenge of `purpose`; on success returns the
+    /// user. The check and the count of tries happen under the sessions' lock, so parallel
+    /// submissions never compare more codes than the tries allow.
     fn check_sms(&self, sid: &str, code: &str, purpose: Purpose) -> Outcome<i64> {
         let now = self.now();
         self.sessions
@@ -501,9 +650,8 @@ impl Portal {
                 if c.tries_left == 0 {
                     return Err(Refusal::SmsTooManyTries);
                 }
-                if c.matches(code) {
+                if let (true, Some(user_id)) = (c.matches(code), c.user_id) {
                     // Single use: whatever happens next, this code is spent.
-                    let user_id = c.user_id;
                     s.stage = Stage::Anonymous;
                     return Ok(user_id);
                 }
@@ -532,35 +680,40 @@ impl Portal {
     }
 
     /// Sends a new SMS code for the session's login or reset attempt, after the cooldown.
+    ///
+    /// The cooldown is checked and the new code made under one lock: of parallel resends only
+    /// the first gets past the cooldown (checking first and renewing after a database lookup
+    /// let every one of them through, each sending an SMS and restoring the tries).
     pub async fn resend_sms(&self, sid: &str, addr: &str) -> Outcome<()> {
         let now = self.now();
-        let (user_id, purpose) = self
+        let (ttl, tries) = (self.config.sms_ttl_secs, self.config.sms_max_tries);
+        let cooldown = self.config.sms_resend_cooldown_secs;
+        let (user_id, username, purpose, code) = self
             .sessions
-            .with(sid, now, self.idle(), |s| match &s.stage {
+            .with(sid, now, self.idle(), |s| match &mut s.stage {
                 Stage::LoginSms(c) | Stage::ResetSms(c) => {
-                    let wait = c.last_sent + self.config.sms_resend_cooldown_secs - now;
+                    let wait = c.last_sent + cooldown - now;
                     if wait > 0 {
-                        Err(Refusal::SmsCooldown(wait))
-                    } else {
-                        Ok((c.user_id, c.purpose))
+                        return Err(Refusal::SmsCooldown(wait));
                     }
+                    if !self.sms_allowed(&c.username, addr) {
+                        warn!(username = %c.username, %addr, "SMS refused: rate limit");
+                        return Err(Refusal::RateLimited);
+                    }
+                    let code = c.renew(now, ttl, tries)?;
+                    Ok((c.user_id, c.username.clone(), c.purpose, code))
                 }
                 _ => Err(Refusal::NoSession),
             })
             .unwrap_or(Err(Refusal::NoSession))?;
-        let user = self.user(user_id).await?;
-        if !self.sms_allowed(&user, addr) {
-            return Err(Refusal::RateLimited);
+        // A reset of a username that does not exist renews its (unanswerable) code the same
+        // way and sends nothing.
+        if let Some(id) = user_id {
+            let user = self.user(id).await?;
+            self.send_sms(&user, &code, purpose);
+        } else {
+            info!(%username, "SMS for a reset of an unknown username not sent");
         }
-        let (ttl, tries) = (self.config.sms_ttl_secs, self.config.sms_max_tries);
-        let code = self
-            .sessions
-            .with(sid, now, self.idle(), |s| match &mut s.stage {
-                Stage::LoginSms(c) | Stage::ResetSms(c) => Ok(c.renew(now, ttl, tries)?),
-                _ => Err(Refusal::NoSession),
-            })
-            .unwrap_or(Err(Refusal::NoSession))?;
-        self.send_sms(&user, &code, purpose);
         Ok(())
     }
 
@@ -573,63 +726,61 @@ impl Portal {
 
     /// Reset step 1: the username. Sends an SMS when the user exists; returns the new session id.
     /// An unknown username gets the same answer, so the page does not reveal who has an account.
+    /// An unknown username gets the same answer, the same limits and the same pages (a
+    /// challenge no code opens, no SMS), so the reset does not reveal who has an account.
     pub async fn reset_start(
         &self,
         old_sid: Option<&str>,
         username: &str,
         addr: &str,
     ) -> Outcome<String> {
-        let name = username.trim().to_owned();
+        let name = bounded_username(username)?.to_owned();
+        let lookup = name.clone();
         let user = self
             .store
-            .run(move |c| store::user_by_name(c, &name))
+            .run(move |c| store::user_by_name(c, &lookup))
             .await?;
-        let stage = match user {
-            Some(u) => {
-                let c = self.challenge(&u, Purpose::Reset, addr)?;
-                let until = self.now() + self.config.sms_ttl_secs;
-                self.resets
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(u.id, until);
-                info!(username = %u.username, "password reset started");
-                Stage::ResetSms(c)
-            }
-            None => {
-                // A challenge nobody can answer: same page, same behaviour, no SMS.
-                let (mut c, _) = Challenge::new(
-                    -1,
-                    Purpose::Reset,
-                    self.now(),
-                    self.config.sms_ttl_secs,
-                    self.config.sms_max_tries,
-                )?;
-                c.tries_left = self.config.sms_max_tries;
-                Stage::ResetSms(c)
-            }
-        };
+        let c = self.challenge(&name, user.as_ref(), Purpose::Reset, addr)?;
+        if let Some(u) = &user {
+            let until = self.now() + self.config.sms_ttl_secs;
+            self.resets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(u.id, until);
+            info!(username = %u.username, "password reset started");
+        } else {
+            info!(username = %name, "password reset started for an unknown username");
+        }
         Ok(self
             .sessions
-            .rotate(old_sid, stage, self.now(), self.idle())?)
+            .rotate(old_sid, Stage::ResetSms(c), self.now(), self.idle())?)
     }
 
-    /// Reset step 2: the SMS code.
-    pub fn reset_sms(&self, sid: &str, code: &str) -> Outcome<()> {
+    /// Reset step 2: the SMS code. Returns the new (rotated) session id.
+    pub fn reset_sms(&self, sid: &str, code: &str) -> Outcome<String> {
         let user_id = self.check_sms(sid, code, Purpose::Reset)?;
-        let until = self.now() + self.config.sms_ttl_secs;
+        let now = self.now();
+        let until = now + self.config.sms_ttl_secs;
         self.resets
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(user_id, until);
-        self.sessions
-            .with(sid, self.now(), self.idle(), |s| {
-                s.stage = Stage::ResetNewPassword { user_id, until }
-            })
-            .ok_or(Refusal::NoSession)
+        Ok(self.sessions.rotate(
+            Some(sid),
+            Stage::ResetNewPassword { user_id, until },
+            now,
+            self.idle(),
+        )?)
     }
 
-    /// Reset step 3: the new password.
-    pub async fn reset_password(&self, sid: &str, new_password: Password) -> Outcome<()> {
+    /// Reset step 3: the new password. Ends every session of the user (this one included):
+    /// whoever logged in with the old password is logged out.
+    pub async fn reset_password(
+        &self,
+        sid: &str,
+        new_password: Password,
+        addr: &str,
+    ) -> Outcome<()> {
         let now = self.now();
         let user_id = self
             .sessions
@@ -646,7 +797,10 @@ impl Portal {
             self.config.min_password_len,
         )
         .map_err(Refusal::PasswordRule)?;
-        let hash = self.hasher.hash(new_password).await?;
+        let hash = self
+            .hasher
+            .hash(self.hasher.permit()?, new_password)
+            .await?;
         self.store
             .run(move |c| store::set_password_hash(c, user_id, &hash))
             .await?;
@@ -655,7 +809,10 @@ impl Portal {
             .unwrap_or_else(|p| p.into_inner())
             .remove(&user_id);
         self.sessions.remove(sid);
-        info!(username = %user.username, "password reset complete");
+        let ended = self.sessions.end_user(user_id);
+        // The user proved the phone from here; this address is theirs for the account cap.
+        self.limits.remember_address(&user.username, addr, now);
+        info!(username = %user.username, ended, "password reset complete; the user's sessions ended");
         Ok(())
     }
 
@@ -668,15 +825,21 @@ impl Portal {
 
     // ---- GENERAL tab ---------------------------------------------------------------------
 
-    /// Changes the phone number; the password must be given again.
-    pub async fn change_phone(&self, user_id: i64, password: Password, phone: &str) -> Outcome<()> {
+    /// Changes the phone number; the password must be given again (within the same limits as
+    /// any password check).
+    pub async fn change_phone(
+        &self,
+        user_id: i64,
+        password: Password,
+        phone: &str,
+        addr: &str,
+    ) -> Outcome<()> {
         let phone = normalise_phone(phone)?;
         let user = self.user(user_id).await?;
-        let ok = self
-            .hasher
-            .verify(password, Some(user.password_hash.clone()))
+        let checked = self
+            .attempt_password(&user.username, password, addr)
             .await?;
-        if !ok {
+        if checked.id != user_id {
             return Err(Refusal::WrongCredentials);
         }
         self.store
@@ -952,22 +1115,7 @@ impl Portal {
         code: &str,
         addr: &str,
     ) -> Outcome<()> {
-        let now = self.now();
-        let limit = self.config.validate_failures_per_user;
-        let key = format!("validate:user:{}", username.trim());
-        if self.limits.exhausted(&key, limit, now) {
-            warn!(username = %username.trim(), %addr, "login check refused: too many wrong passwords");
-            return Err(Refusal::RateLimited);
-        }
-        let user = match self.check_password(username, password).await {
-            Ok(u) => u,
-            Err(e) => {
-                if matches!(e, Refusal::WrongCredentials) {
-                    self.limits.record(&key, limit, now);
-                }
-                return Err(e);
-            }
-        };
+        let user = self.attempt_password(username, password, addr).await?;
         let code = code.trim().replace(' ', "");
         let me = Arc::clone(self);
         let user_id = user.id;
@@ -1072,6 +1220,29 @@ pub fn validate_token_name(name: &str) -> Outcome<String> {
         ));
     }
     Ok(name.to_owned())
+}
+
+/// The trimmed username, refused when longer than [`MAX_USERNAME_CHARS`]: before any lookup,
+/// rate limit or hash, so an over-long name costs nothing and is stored nowhere.
+pub fn bounded_username(u: &str) -> Outcome<&str> {
+    let u = u.trim();
+    // Counting stops at the bound: a megabyte of name is not walked to the end.
+    if u.chars().nth(MAX_USERNAME_CHARS).is_some() {
+        return Err(Refusal::BadInput(format!(
+            "A username has at most {MAX_USERNAME_CHARS} characters."
+        )));
+    }
+    Ok(u)
+}
+
+/// Refuses a password longer than [`MAX_PASSWORD_CHARS`].
+pub fn bounded_password(p: &Password) -> Outcome<()> {
+    if p.expose().chars().nth(MAX_PASSWORD_CHARS).is_some() {
+        return Err(Refusal::BadInput(format!(
+            "A password has at most {MAX_PASSWORD_CHARS} characters."
+        )));
+    }
+    Ok(())
 }
 
 fn validate_username(u: &str) -> Outcome<()> {

@@ -1,8 +1,8 @@
-//! Browser and API sessions, SMS challenges, rate limits and the simulated SMS outbox.
+//! Browser and API sessions, SMS challenges and the simulated SMS outbox.
 //!
 //! All of this lives in memory: a restart logs everyone out and voids codes in flight, which is
 //! what a real portal does on a new deployment too. Users, tokens, used steps and failure counts
-//! are in the database and survive.
+//! are in the database and survive. Every collection here is bounded.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -10,7 +10,6 @@ use std::sync::Mutex;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::config::Limit;
 use crate::crypto;
 use crate::error::StoreError;
 
@@ -25,8 +24,11 @@ pub enum Purpose {
 
 /// A one-time code sent by SMS for one login or reset attempt.
 pub struct Challenge {
-    /// The user it was sent to.
-    pub user_id: i64,
+    /// The user it was sent to; `None` for a reset of a username that does not exist, which
+    /// behaves the same in every way except that no SMS goes out and no code matches.
+    pub user_id: Option<i64>,
+    /// The username the attempt is for, as typed (the key of its SMS limits).
+    pub username: String,
     /// What it unlocks.
     pub purpose: Purpose,
     code: Zeroizing<String>,
@@ -52,7 +54,8 @@ impl std::fmt::Debug for Challenge {
 impl Challenge {
     /// A new challenge with a fresh 6-digit code; returns it and the code to send.
     pub fn new(
-        user_id: i64,
+        user_id: Option<i64>,
+        username: &str,
         purpose: Purpose,
         now: i64,
         ttl: i64,
@@ -61,6 +64,7 @@ impl Challenge {
         let code = crypto::random_digits(6)?;
         let c = Challenge {
             user_id,
+            username: username.to_owned(),
             purpose,
             code: code.clone(),
             expires_at: now + ttl,
@@ -85,9 +89,10 @@ impl Challenge {
         Ok(code)
     }
 
-    /// Compares in constant time.
+    /// Compares in constant time; never matches for a username that does not exist.
     pub fn matches(&self, code: &str) -> bool {
-        bool::from(self.code.as_bytes().ct_eq(code.trim().as_bytes()))
+        let same = bool::from(self.code.as_bytes().ct_eq(code.trim().as_bytes()));
+        same && self.user_id.is_some()
     }
 }
 
@@ -142,16 +147,38 @@ impl Session {
         }
     }
 
+    /// The user this session is for at any step (logged in, or half-way through a login or a
+    /// reset), if any.
+    pub fn for_user(&self) -> Option<i64> {
+        match &self.stage {
+            Stage::Anonymous => None,
+            Stage::LoggedIn { user_id } | Stage::ResetNewPassword { user_id, .. } => Some(*user_id),
+            Stage::LoginSms(c) | Stage::ResetSms(c) => c.user_id,
+        }
+    }
+
     /// Whether `token` is this session's CSRF token (constant time).
     pub fn csrf_ok(&self, token: &str) -> bool {
         bool::from(self.csrf.as_bytes().ct_eq(token.as_bytes()))
     }
 }
 
-/// All sessions, by id (128 random bits as hex).
-#[derive(Default)]
+/// All sessions, by id (128 random bits as hex), at most [`Sessions::capacity`] of them.
+///
+/// Every visit to the login page makes an anonymous session (it carries the form's CSRF
+/// token), so without a bound a client fetching `/login` in a loop would grow the portal for
+/// the 30 idle minutes each session lives. When full, idle sessions go first, then the
+/// anonymous ones seen longest ago, and only then (a flood that outlasts all anonymous ones)
+/// the logged-in sessions seen longest ago.
 pub struct Sessions {
     map: Mutex<HashMap<String, Session>>,
+    capacity: usize,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Self::with_capacity(Self::DEFAULT_CAPACITY)
+    }
 }
 
 /// Session ids are bearer secrets: `Debug` shows only how many there are.
@@ -164,8 +191,42 @@ impl std::fmt::Debug for Sessions {
 }
 
 impl Sessions {
+    /// Sessions held by default (about 250 bytes each: some 16 MB when full).
+    pub const DEFAULT_CAPACITY: usize = 65_536;
+
+    /// A session store holding at most `capacity` sessions (at least 16).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Sessions {
+            map: Mutex::new(HashMap::new()),
+            capacity: capacity.max(16),
+        }
+    }
+
+    /// The most sessions held at once.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes room for one more session: idle ones first, then an eighth of the capacity,
+    /// anonymous sessions before the others, the least recently seen first.
+    fn make_room(&self, map: &mut HashMap<String, Session>, now: i64, idle: i64) {
+        map.retain(|_, s| now - s.last_seen < idle);
+        if map.len() < self.capacity {
+            return;
+        }
+        let mut by_age: Vec<(bool, i64, String)> = map
+            .iter()
+            .map(|(id, s)| (s.for_user().is_some(), s.last_seen, id.clone()))
+            .collect();
+        let excess = map.len() + 1 - (self.capacity - self.capacity / 8);
+        by_age.select_nth_unstable(excess - 1);
+        for (_, _, id) in &by_age[..excess] {
+            map.remove(id);
+        }
     }
 
     /// Starts a session in `stage`; returns its id.
@@ -173,8 +234,8 @@ impl Sessions {
         let id = crypto::random_id()?;
         let csrf = crypto::random_id()?;
         let mut map = self.lock();
-        if map.len() > 1024 {
-            map.retain(|_, s| now - s.last_seen < idle);
+        if map.len() >= self.capacity {
+            self.make_room(&mut map, now, idle);
         }
         map.insert(
             id.clone(),
@@ -226,6 +287,15 @@ impl Sessions {
         self.lock().remove(id);
     }
 
+    /// Ends every session of `user_id`, at whatever step (a password reset: sessions opened
+    /// with the old password must not outlive it); returns how many.
+    pub fn end_user(&self, user_id: i64) -> usize {
+        let mut map = self.lock();
+        let before = map.len();
+        map.retain(|_, s| s.for_user() != Some(user_id));
+        before - map.len()
+    }
+
     /// Number of sessions held (for tests and the memory figure).
     pub fn len(&self) -> usize {
         self.lock().len()
@@ -234,51 +304,6 @@ impl Sessions {
     /// Whether no session is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// Sliding-window counters, by key such as `login:user:alice` or `sms:addr:127.0.0.1`.
-#[derive(Debug, Default)]
-pub struct RateLimiter {
-    map: Mutex<HashMap<String, VecDeque<i64>>>,
-}
-
-impl RateLimiter {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<i64>>> {
-        self.map.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Whether `key` has used up `limit` at `now` (without counting this call).
-    pub fn exhausted(&self, key: &str, limit: Limit, now: i64) -> bool {
-        let mut map = self.lock();
-        let Some(q) = map.get_mut(key) else {
-            return false;
-        };
-        while q.front().is_some_and(|&t| now - t >= limit.window_secs) {
-            q.pop_front();
-        }
-        q.len() >= limit.max
-    }
-
-    /// Counts one event for `key` at `now`.
-    pub fn record(&self, key: &str, limit: Limit, now: i64) {
-        let mut map = self.lock();
-        if map.len() > 4096 {
-            map.retain(|_, q| {
-                q.back()
-                    .is_some_and(|&t| now - t < limit.window_secs.max(3600))
-            });
-        }
-        map.entry(key.to_owned()).or_default().push_back(now);
-    }
-
-    /// Counts one event unless `key` is exhausted; returns whether it was allowed.
-    pub fn allow(&self, key: &str, limit: Limit, now: i64) -> bool {
-        if self.exhausted(key, limit, now) {
-            return false;
-        }
-        self.record(key, limit, now);
-        true
     }
 }
 
@@ -337,20 +362,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rate_limit_window_slides() {
-        let r = RateLimiter::default();
-        let l = Limit {
-            max: 2,
-            window_secs: 10,
-        };
-        assert!(r.allow("k", l, 0));
-        assert!(r.allow("k", l, 1));
-        assert!(!r.allow("k", l, 5));
-        assert!(r.allow("k", l, 10));
-        assert!(r.allow("other", l, 10));
-    }
-
-    #[test]
     fn sessions_expire_when_idle_and_rotate() {
         let s = Sessions::default();
         let a = s.create(Stage::Anonymous, 0, 100).unwrap();
@@ -367,8 +378,50 @@ mod tests {
 
     #[test]
     fn challenge_debug_hides_code() {
-        let (c, code) = Challenge::new(1, Purpose::Login, 0, 600, 5).unwrap();
+        let (c, code) = Challenge::new(Some(1), "alice", Purpose::Login, 0, 600, 5).unwrap();
         assert!(c.matches(&code));
         assert!(!format!("{c:?}").contains(code.as_str()));
+        let (nobody, code) = Challenge::new(None, "ghost", Purpose::Reset, 0, 600, 5).unwrap();
+        assert!(!nobody.matches(&code), "no code opens a reset of nobody");
+    }
+
+    #[test]
+    fn sessions_are_bounded_and_floods_of_anonymous_ones_spare_the_logged_in() {
+        let s = Sessions::with_capacity(64);
+        let alice = s.create(Stage::LoggedIn { user_id: 1 }, 0, 1800).unwrap();
+        for t in 1..10_000 {
+            s.create(Stage::Anonymous, t / 100, 1800).unwrap();
+            assert!(s.len() <= 64);
+        }
+        assert!(
+            s.with(&alice, 100, 1800, |x| x.user_id()).is_some(),
+            "alice stays logged in"
+        );
+    }
+
+    #[test]
+    fn ending_a_users_sessions_spares_the_others() {
+        let s = Sessions::default();
+        let (c, _) = Challenge::new(Some(1), "alice", Purpose::Login, 0, 600, 5).unwrap();
+        let a = s.create(Stage::LoggedIn { user_id: 1 }, 0, 100).unwrap();
+        let b = s.create(Stage::LoginSms(c), 0, 100).unwrap();
+        let r = s
+            .create(
+                Stage::ResetNewPassword {
+                    user_id: 1,
+                    until: 50,
+                },
+                0,
+                100,
+            )
+            .unwrap();
+        let other = s.create(Stage::LoggedIn { user_id: 2 }, 0, 100).unwrap();
+        let anon = s.create(Stage::Anonymous, 0, 100).unwrap();
+        assert_eq!(s.end_user(1), 3);
+        for gone in [a, b, r] {
+            assert!(s.with(&gone, 1, 100, |_| ()).is_none());
+        }
+        assert!(s.with(&other, 1, 100, |_| ()).is_some());
+        assert!(s.with(&anon, 1, 100, |_| ()).is_some());
     }
 }

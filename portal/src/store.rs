@@ -67,13 +67,21 @@ impl Store {
     /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory one.
     ///
     /// A file that is not a SQLite database, or a damaged one, is reported as
-    /// [`StoreError::Database`] naming the file.
+    /// [`StoreError::Database`] naming the file. A new database file is created readable by
+    /// its owner only (0600; SQLite gives its `-wal` and `-shm` files the same mode), since it
+    /// holds password hashes.
     pub fn open(path: &str) -> Result<Self, StoreError> {
         let memory = path == ":memory:";
         let db_err = |e: rusqlite::Error| StoreError::Database {
             path: PathBuf::from(path),
             reason: e.to_string(),
         };
+        if !memory {
+            create_private(Path::new(path)).map_err(|e| StoreError::Database {
+                path: PathBuf::from(path),
+                reason: e.to_string(),
+            })?;
+        }
         let conn = if memory {
             Connection::open_in_memory()
         } else {
@@ -137,6 +145,36 @@ impl Store {
         tokio::task::spawn_blocking(move || store.run_blocking(f))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+/// Creates the empty file `path` with mode 0600 unless it exists (SQLite takes an empty file as
+/// a new database). An existing file readable by others is left alone, with a warning.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    tracing::warn!(
+                        "the database {} can be read by other users (mode {mode:o}); run chmod 600 on it and its -wal and -shm files",
+                        path.display()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -324,6 +362,16 @@ pub fn token_of(conn: &Connection, user_id: i64, id: i64) -> Result<Option<Token
             token_from_row,
         )
         .optional()?)
+}
+
+/// How many tokens could still be used (pending or active): their secrets need the server key.
+pub fn usable_token_count(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM tokens WHERE state IN ('pending', 'active')",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Inserts a pending token and returns its id.

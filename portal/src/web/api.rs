@@ -1,19 +1,23 @@
 //! The JSON API for scripts and the app's tests. Authenticated by the same session cookie as
-//! the pages; cross-site requests are refused by checking `Origin` (and JSON bodies cannot be
-//! sent cross-site without a CORS preflight, which the portal never grants).
+//! the pages; cross-site requests are refused by the Origin rule (`super::guard`), and JSON
+//! bodies cannot be sent cross-site without a CORS preflight, which the portal never grants.
 
-use axum::extract::{Path, Request, State};
-use axum::http::header::{HOST, ORIGIN, SET_COOKIE};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{log_if_internal, session_cookie_header, status_of, ClientAddr, Sid};
+use super::{
+    guard, log_if_internal, session_cookie_header, status_of, ClientAddr, Sid, API_BODY_LIMIT,
+};
 use crate::password::Password;
 use crate::service::Refusal;
 use crate::AppState;
@@ -30,45 +34,72 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tokens/{id}/activate", post(activate))
         .route("/tokens/{id}/revoke", post(revoke))
         .route("/validate", post(validate))
-        .layer(middleware::from_fn_with_state(state, check_origin))
+        .layer(middleware::from_fn_with_state(state, guard::check_origin))
 }
 
-/// A refusal as JSON: `{"error": reason, "message": text}` with a fitting status.
-pub struct ApiError(pub Refusal);
+/// An API error as JSON, `{"error": reason, "message": text}`, with a fitting status.
+pub enum ApiError {
+    /// The portal said no.
+    Refused(Refusal),
+    /// The request itself is wrong (its host, origin or body): status, reason, message.
+    Body(StatusCode, &'static str, String),
+}
 
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {
-        ApiError(r)
+        ApiError::Refused(r)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        log_if_internal(&self.0);
-        let body = json!({"error": self.0.reason(), "message": self.0.message()});
-        (status_of(&self.0), Json(body)).into_response()
+        match self {
+            ApiError::Refused(r) => {
+                log_if_internal(&r);
+                let body = json!({"error": r.reason(), "message": r.message()});
+                // A 503 gets its Retry-After from the router's layer.
+                (status_of(&r), Json(body)).into_response()
+            }
+            ApiError::Body(status, reason, message) => {
+                (status, Json(json!({"error": reason, "message": message}))).into_response()
+            }
+        }
     }
 }
 
 type ApiResult = Result<Response, ApiError>;
 
-/// Refuses requests whose `Origin` is present and is not this portal's own.
-async fn check_origin(req: Request, next: Next) -> Response {
-    if let Some(origin) = req.headers().get(ORIGIN) {
-        let host = req
-            .headers()
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let origin = origin.to_str().unwrap_or("");
-        let same = !host.is_empty()
-            && (origin == format!("http://{host}") || origin == format!("https://{host}"));
-        if !same {
-            tracing::warn!(%origin, "API request refused: foreign Origin");
-            return ApiError(Refusal::Forbidden).into_response();
+/// A JSON body whose rejections are JSON errors in the user's words (axum's own are plain text).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(body_error(&e)),
         }
     }
-    next.run(req).await
+}
+
+fn body_error(e: &JsonRejection) -> ApiError {
+    let status = e.status();
+    let (reason, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too_large",
+            format!("The request body is larger than the {API_BODY_LIMIT} bytes the API takes; send only the fields it needs."),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "The API takes JSON: send the body with Content-Type: application/json.".to_owned(),
+        ),
+        _ => (
+            "bad_input",
+            format!("The request body is not what this route takes: {}", e.body_text()),
+        ),
+    };
+    ApiError::Body(status, reason, message)
 }
 
 fn user_of(p: &AppState, sid: &Sid) -> Result<i64, ApiError> {
@@ -76,15 +107,12 @@ fn user_of(p: &AppState, sid: &Sid) -> Result<i64, ApiError> {
     p.sessions
         .with(id, p.now(), p.config.session_idle_secs, |s| s.user_id())
         .flatten()
-        .ok_or(ApiError(Refusal::NoSession))
+        .ok_or(ApiError::Refused(Refusal::NoSession))
 }
 
 fn with_cookie(p: &AppState, sid: &str, body: serde_json::Value) -> Response {
     (
-        [(
-            SET_COOKIE,
-            session_cookie_header(Some(sid), p.config.secure_cookies),
-        )],
+        [(SET_COOKIE, session_cookie_header(p, Some(sid)))],
         Json(body),
     )
         .into_response()
@@ -100,7 +128,7 @@ async fn login(
     State(p): State<AppState>,
     sid: Sid,
     addr: ClientAddr,
-    Json(b): Json<LoginBody>,
+    ApiJson(b): ApiJson<LoginBody>,
 ) -> ApiResult {
     let new = p
         .login_password(sid.0.as_deref(), &b.username, b.password, &addr.0)
@@ -113,7 +141,7 @@ struct SmsBody {
     code: String,
 }
 
-async fn login_sms(State(p): State<AppState>, sid: Sid, Json(b): Json<SmsBody>) -> ApiResult {
+async fn login_sms(State(p): State<AppState>, sid: Sid, ApiJson(b): ApiJson<SmsBody>) -> ApiResult {
     let old = sid.0.ok_or(Refusal::NoSession)?;
     let new = p.login_sms(&old, &b.code)?;
     Ok(with_cookie(&p, &new, json!({"ok": true})))
@@ -130,10 +158,7 @@ async fn logout(State(p): State<AppState>, sid: Sid) -> ApiResult {
         p.logout(&id);
     }
     Ok((
-        [(
-            SET_COOKIE,
-            session_cookie_header(None, p.config.secure_cookies),
-        )],
+        [(SET_COOKIE, session_cookie_header(&p, None))],
         Json(json!({"ok": true})),
     )
         .into_response())
@@ -157,7 +182,11 @@ struct NameBody {
     name: String,
 }
 
-async fn create_token(State(p): State<AppState>, sid: Sid, Json(b): Json<NameBody>) -> ApiResult {
+async fn create_token(
+    State(p): State<AppState>,
+    sid: Sid,
+    ApiJson(b): ApiJson<NameBody>,
+) -> ApiResult {
     let t = p.create_token(user_of(&p, &sid)?, &b.name).await?;
     let png = base64::engine::general_purpose::STANDARD.encode(&t.qr_png);
     let body = json!({"id": t.id, "name": t.name, "otpauth_uri": t.otpauth_uri, "qr_png_base64": png, "state": t.state});
@@ -173,7 +202,7 @@ async fn activate(
     State(p): State<AppState>,
     sid: Sid,
     Path(id): Path<i64>,
-    Json(b): Json<OtpBody>,
+    ApiJson(b): ApiJson<OtpBody>,
 ) -> ApiResult {
     Ok(Json(p.activate_token(user_of(&p, &sid)?, id, &b.otp).await?).into_response())
 }
@@ -189,18 +218,22 @@ struct ValidateBody {
     otp: String,
 }
 
-/// Answers 200 with `{ok, reason, message}` for every verdict about the user; only failures of
-/// the portal itself are errors.
+/// Answers 200 with `{ok, reason, message}` for every verdict about the user; failures of the
+/// portal itself, a full hash queue (503) and bad input (422) are errors.
 async fn validate(
     State(p): State<AppState>,
     addr: ClientAddr,
-    Json(b): Json<ValidateBody>,
+    ApiJson(b): ApiJson<ValidateBody>,
 ) -> ApiResult {
     match p.validate(&b.username, b.password, &b.otp, &addr.0).await {
         Ok(()) => Ok(
             Json(json!({"ok": true, "reason": null, "message": "Access granted."})).into_response(),
         ),
-        Err(Refusal::Internal(e)) => Err(ApiError(Refusal::Internal(e))),
+        // Not verdicts about the user: the portal's own failure, a full hash queue, and input
+        // it does not take (an over-long username) are errors with their own status.
+        Err(r @ (Refusal::Internal(_) | Refusal::Busy { .. } | Refusal::BadInput(_))) => {
+            Err(ApiError::Refused(r))
+        }
         Err(r) => Ok(
             Json(json!({"ok": false, "reason": r.reason(), "message": r.message()}))
                 .into_response(),

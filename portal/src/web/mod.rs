@@ -1,36 +1,71 @@
-//! HTTP: routing, cookies, client addresses, and how refusals become responses.
+//! HTTP: routing, the Host and Origin checks, cookies, client addresses, and how refusals become
+//! responses.
 
 mod api;
+mod guard;
 mod pages;
 mod test_api;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{
-    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, RETRY_AFTER,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
 use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::service::Refusal;
+pub use guard::Names;
+
+use crate::service::{Portal, Refusal};
 use crate::AppState;
 
-/// Name of the session cookie.
+/// Name of the session cookie over plain HTTP.
 pub const COOKIE: &str = "pp_session";
+/// Name of the session cookie over TLS: the `__Host-` prefix makes browsers accept it only
+/// with `Secure`, `Path=/` and no `Domain`, so no other host (a sibling subdomain) can set or
+/// shadow it.
+pub const SECURE_COOKIE: &str = "__Host-pp_session";
+
+/// The largest request body the HTML forms take. The biggest real form, the new password
+/// typed twice, is under 7 KiB even with 256 four-byte characters percent-encoded.
+pub const PAGE_BODY_LIMIT: usize = 16 * 1024;
+/// The largest request body the JSON API and the test API take (the largest real body, a new
+/// user, is well under 2 KiB).
+pub const API_BODY_LIMIT: usize = 8 * 1024;
+
+/// The portal's names, for the Host and Origin checks.
+pub fn names(p: &Portal) -> Names<'_> {
+    Names {
+        public: p.config.public_url.as_ref(),
+        listen: p.listen_addr(),
+    }
+}
 
 pub fn router(state: AppState) -> Router {
     let mut r = Router::new()
-        .merge(pages::routes())
-        .nest("/api", api::routes(state.clone()));
+        .merge(pages::routes().layer(DefaultBodyLimit::max(PAGE_BODY_LIMIT)))
+        .nest(
+            "/api",
+            api::routes(state.clone()).layer(DefaultBodyLimit::max(API_BODY_LIMIT)),
+        );
     if state.config.test_api {
-        r = r.nest("/_test", test_api::routes());
+        r = r.nest(
+            "/_test",
+            test_api::routes(state.clone()).layer(DefaultBodyLimit::max(API_BODY_LIMIT)),
+        );
     }
-    r.layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")))
+    r.layer(middleware::from_fn_with_state(state.clone(), guard::check_host))
+        .layer(middleware::map_response_with_state(
+            state.clone(),
+            retry_after_when_busy,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
@@ -43,31 +78,55 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Gives every 503 (a full password-hash queue, the only cause) a `Retry-After`: about how
+/// long the queue takes to drain on this machine.
+async fn retry_after_when_busy(
+    State(p): State<AppState>,
+    mut res: axum::response::Response,
+) -> axum::response::Response {
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE && !res.headers().contains_key(RETRY_AFTER) {
+        res.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(p.hasher.retry_after_secs()));
+    }
+    res
+}
+
 /// The session id from the request's cookie, if any.
 #[derive(Debug, Clone)]
 pub struct Sid(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Sid {
+impl FromRequestParts<AppState> for Sid {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Sid(session_cookie(&parts.headers)))
+    async fn from_request_parts(parts: &mut Parts, p: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Sid(session_cookie(&parts.headers, cookie_name(p))))
     }
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
+/// The session cookie's name for this portal: `__Host-`-prefixed when served over TLS.
+pub fn cookie_name(p: &Portal) -> &'static str {
+    if p.config.cookies_are_secure() {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
+}
+
+fn session_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The client's address (for rate limits), or `unknown` when not served with connect info.
+/// The client's address as the rate limits key it, or `unknown` when not served with connect
+/// info. An IPv6 client is keyed by its /64 network: one subscriber usually has a whole /64,
+/// so keying single addresses would give one attacker 2^64 fresh limits.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
 
@@ -78,18 +137,39 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         let addr = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| a.ip().to_string())
+            .map(|ConnectInfo(a)| limit_key_of(a.ip()))
             .unwrap_or_else(|| "unknown".to_owned());
         Ok(ClientAddr(addr))
     }
 }
 
+/// `192.0.2.7` → `192.0.2.7`; `2001:db8:1:2:3:4:5:6` → `2001:db8:1:2::/64`; an IPv4-mapped
+/// IPv6 address → its IPv4 address.
+pub fn limit_key_of(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
+    }
+}
+
 /// A `Set-Cookie` value for session `sid` (or one that clears the cookie with `None`).
-pub fn session_cookie_header(sid: Option<&str>, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
+pub fn session_cookie_header(p: &Portal, sid: Option<&str>) -> HeaderValue {
+    let name = cookie_name(p);
+    let secure = if p.config.cookies_are_secure() {
+        "; Secure"
+    } else {
+        ""
+    };
     let v = match sid {
-        Some(id) => format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict{secure}"),
-        None => format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict{secure}"),
+        Some(id) => format!("{name}={id}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+        None => format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict{secure}"),
     };
     // The id is hex, so the value is always a valid header.
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("pp_session=; Max-Age=0"))
@@ -103,6 +183,7 @@ pub fn status_of(r: &Refusal) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         Refusal::RateLimited | Refusal::SmsCooldown(_) => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         Refusal::Forbidden => StatusCode::FORBIDDEN,
         Refusal::TokenNotFound => StatusCode::NOT_FOUND,
         Refusal::CheckYourDetails
@@ -130,5 +211,19 @@ pub fn status_of(r: &Refusal) -> StatusCode {
 pub fn log_if_internal(r: &Refusal) {
     if let Refusal::Internal(e) = r {
         tracing::error!("{e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64_network() {
+        let key = |s: &str| limit_key_of(s.parse().unwrap());
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
     }
 }

@@ -1,16 +1,18 @@
 //! The HTML pages: the user's path through the portal, server-rendered, no JavaScript.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::{Form as AxumForm, Router};
 use base64::Engine as _;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::{log_if_internal, session_cookie_header, status_of, ClientAddr, Sid};
+use super::{log_if_internal, session_cookie_header, status_of, ClientAddr, Sid, PAGE_BODY_LIMIT};
 use crate::password::Password;
 use crate::service::{Refusal, TokenView};
 use crate::session::Stage;
@@ -40,6 +42,34 @@ pub fn routes() -> Router<AppState> {
             get(reset_password_form).post(reset_password),
         )
         .route("/check", get(check_form).post(check))
+}
+
+/// A form body whose rejections say what to do (axum's own name the parser's internals).
+struct Form<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match AxumForm::<T>::from_request(req, state).await {
+            Ok(AxumForm(v)) => Ok(Form(v)),
+            Err(e) => Err(form_error(&e)),
+        }
+    }
+}
+
+fn form_error(e: &FormRejection) -> Response {
+    let status = e.status();
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "The form is larger than the {PAGE_BODY_LIMIT} bytes this portal takes. Go back and shorten what you typed."
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "Send the form as the page does (application/x-www-form-urlencoded).".to_owned()
+        }
+        _ => "The form was incomplete or damaged. Go back, reload the page and try again.".to_owned(),
+    };
+    (status, message).into_response()
 }
 
 /// What every page's layout needs.
@@ -124,7 +154,7 @@ fn redirect(to: &str, cookie: Option<HeaderValue>) -> Response {
 }
 
 fn cookie(p: &AppState, sid: &str) -> HeaderValue {
-    session_cookie_header(Some(sid), p.config.secure_cookies)
+    session_cookie_header(p, Some(sid))
 }
 
 /// The live session's id and CSRF token, creating an anonymous session when there is none
@@ -274,7 +304,7 @@ struct SmsPage {
     action: &'static str,
     resend: &'static str,
     restart: &'static str,
-    phone_hint: String,
+    sent_to: String,
 }
 
 /// The SMS page of a login or reset attempt, if the session is at that step.
@@ -295,7 +325,7 @@ async fn sms_page(
         .with(id, p.now(), p.config.session_idle_secs, |s| {
             match &s.stage {
                 Stage::LoginSms(c) if !reset => Some((c.user_id, s.csrf.clone())),
-                Stage::ResetSms(c) if reset => Some((c.user_id, s.csrf.clone())),
+                Stage::ResetSms(_) if reset => Some((None, s.csrf.clone())),
                 _ => None,
             }
         });
@@ -321,9 +351,20 @@ async fn sms_page(
             _ => redirect(restart, None),
         };
     };
-    let phone_hint = match p.user(user_id).await {
-        Ok(u) => mask_phone(&u.phone),
-        Err(_) => "your phone".to_owned(),
+    // After a right password the user may see a hint of the number; a reset is asked for
+    // with a username alone, so its page says the same whether the username exists or not.
+    let sent_to = match user_id {
+        Some(id) => match p.user(id).await {
+            Ok(u) => format!(
+                "We sent a one-time code by SMS to {}.",
+                mask_phone(&u.phone)
+            ),
+            Err(r) => return internal(&r),
+        },
+        None => {
+            "If this username has an account, we sent a one-time code by SMS to its mobile number."
+                .to_owned()
+        }
     };
     let mut base = Base::new(
         if reset {
@@ -352,7 +393,7 @@ async fn sms_page(
             action,
             resend,
             restart,
-            phone_hint,
+            sent_to,
         },
     )
 }
@@ -450,10 +491,7 @@ async fn logout(State(p): State<AppState>, sid: Sid, Form(f): Form<CsrfForm>) ->
     if let Some(id) = &sid.0 {
         p.logout(id);
     }
-    redirect(
-        "/login",
-        Some(session_cookie_header(None, p.config.secure_cookies)),
-    )
+    redirect("/login", Some(session_cookie_header(&p, None)))
 }
 
 // ---- GENERAL tab -----------------------------------------------------------------------
@@ -512,7 +550,12 @@ struct PhoneForm {
     password: Password,
 }
 
-async fn change_phone(State(p): State<AppState>, sid: Sid, Form(f): Form<PhoneForm>) -> Response {
+async fn change_phone(
+    State(p): State<AppState>,
+    sid: Sid,
+    addr: ClientAddr,
+    Form(f): Form<PhoneForm>,
+) -> Response {
     let (_, user, csrf) = or_login!(p, sid);
     if !csrf_ok(&p, &sid, &f.csrf) {
         return general_page(
@@ -525,7 +568,7 @@ async fn change_phone(State(p): State<AppState>, sid: Sid, Form(f): Form<PhoneFo
         )
         .await;
     }
-    match p.change_phone(user, f.password, &f.phone).await {
+    match p.change_phone(user, f.password, &f.phone, &addr.0).await {
         Ok(()) => {
             general_page(
                 &p,
@@ -850,7 +893,7 @@ async fn reset_sms(State(p): State<AppState>, sid: Sid, Form(f): Form<CodeForm>)
         return redirect("/reset", None);
     };
     match p.reset_sms(id, &f.code) {
-        Ok(()) => redirect("/reset/password", None),
+        Ok(new) => redirect("/reset/password", Some(cookie(&p, &new))),
         Err(r) => sms_page(&p, &sid, true, status_of(&r), Some(&r), None).await,
     }
 }
@@ -904,6 +947,7 @@ struct NewPasswordForm {
 async fn reset_password(
     State(p): State<AppState>,
     sid: Sid,
+    addr: ClientAddr,
     Form(f): Form<NewPasswordForm>,
 ) -> Response {
     let Some(csrf) = reset_stage_csrf(&p, &sid) else {
@@ -914,13 +958,13 @@ async fn reset_password(
     } else if f.password.expose() != f.repeat.expose() {
         Err(Refusal::PasswordRule("The two passwords differ.".into()))
     } else {
-        p.reset_password(sid.0.as_deref().unwrap_or_default(), f.password)
+        p.reset_password(sid.0.as_deref().unwrap_or_default(), f.password, &addr.0)
             .await
     };
     match result {
         Ok(()) => render(
             StatusCode::OK,
-            Some(session_cookie_header(None, p.config.secure_cookies)),
+            Some(session_cookie_header(&p, None)),
             &MessagePage {
                 base: Base::new("Password changed", "").notice("Your password was changed."),
                 message: "Log in with your new password.".into(),

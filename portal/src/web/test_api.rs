@@ -3,22 +3,26 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api::ApiError;
+use super::api::{ApiError, ApiJson};
+use super::guard;
 use crate::clock::format_datetime;
 use crate::service::{NewUser, Refusal};
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
+/// The test API's routes, with the same Origin rule as the JSON API.
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/sms", get(sms))
         .route("/clock", post(clock).get(get_clock))
         .route("/users", post(add_user))
+        .layer(middleware::from_fn_with_state(state, guard::check_origin))
 }
 
 #[derive(Deserialize)]
@@ -44,9 +48,9 @@ fn clock_json(p: &AppState) -> Response {
 /// from where time arithmetic could overflow.
 const MAX_OFFSET: i64 = 100 * 366 * 86_400;
 
-async fn clock(State(p): State<AppState>, Json(b): Json<ClockBody>) -> Response {
+async fn clock(State(p): State<AppState>, ApiJson(b): ApiJson<ClockBody>) -> Response {
     if b.offset_seconds.abs() > MAX_OFFSET {
-        return ApiError(Refusal::BadInput(format!(
+        return ApiError::Refused(Refusal::BadInput(format!(
             "offset_seconds must be within ±{MAX_OFFSET} (a hundred years)."
         )))
         .into_response();
@@ -60,9 +64,12 @@ async fn get_clock(State(p): State<AppState>) -> Response {
     clock_json(&p)
 }
 
-async fn add_user(State(p): State<AppState>, Json(u): Json<NewUser>) -> Result<Response, ApiError> {
+async fn add_user(
+    State(p): State<AppState>,
+    ApiJson(u): ApiJson<NewUser>,
+) -> Result<Response, ApiError> {
     match p.add_user(u).await? {
         Some(id) => Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response()),
-        None => Err(ApiError(Refusal::UserExists)),
+        None => Err(ApiError::Refused(Refusal::UserExists)),
     }
 }

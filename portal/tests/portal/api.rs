@@ -366,7 +366,7 @@ async fn logins_and_sms_are_rate_limited_per_user_and_per_address() {
 #[tokio::test]
 async fn logins_from_one_address_are_limited_across_users() {
     let mut config = config();
-    config.login_limit_per_address = pocketpass_portal::config::Limit {
+    config.password_failures_per_address = pocketpass_portal::config::Limit {
         max: 3,
         window_secs: 300,
     };

@@ -402,3 +402,152 @@ fn memory_stays_flat_under_fifty_concurrent_login_checks() {
         "RSS grew from {warm} KiB to {after} KiB over 150 login checks"
     );
 }
+
+/// Runs the binary expecting it to stop by itself within a minute (it is killed otherwise);
+/// returns its exit status and standard error.
+fn start_expecting_exit(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s.code();
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    (status, err)
+}
+
+#[tokio::test]
+async fn a_missing_key_file_stops_the_binary_naming_the_file() {
+    let (_dir, db) = crate::persistence::database_with_a_token().await;
+    let key = pocketpass_portal::service::key_path_for(&db);
+    std::fs::remove_file(&key).unwrap();
+    let (status, err) = start_expecting_exit(&["--listen", "127.0.0.1:0", "--db", &db]);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(
+        err.contains(key.to_str().unwrap()) && err.contains("restore"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_data_folder_the_portal_creates_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let _p = Proc::start_with_env(
+        &["--listen", "127.0.0.1:0"],
+        &[("XDG_DATA_HOME", &data), ("HOME", home.path())],
+    );
+    let folder = data.join("pocketpass-portal");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&folder), 0o700, "{}", folder.display());
+    assert_eq!(mode(&folder.join("portal.sqlite3")), 0o600);
+    assert_eq!(mode(&folder.join("portal.sqlite3.key")), 0o600);
+}
+
+/// Regression test for the unbounded rate-limit keys: 200 validations with 1 MB usernames
+/// grew the process by over 200 MB, for good (each username became a key). Now a body that
+/// large is refused before it is read, and no username over 64 characters reaches the limits.
+#[cfg(target_os = "linux")]
+#[test]
+fn validations_with_megabyte_usernames_do_not_grow_the_portal() {
+    let p = Proc::start(&["--listen", "127.0.0.1:0", "--db", ":memory:"]);
+    let addr = p.addr;
+    let host = addr.to_string();
+    let headers = [
+        ("Host", host.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let name = "u".repeat(1 << 20);
+    let warm = http_raw(
+        addr,
+        "POST",
+        "/api/validate",
+        &headers,
+        br#"{"username": "demo", "password": "x", "otp": "1"}"#,
+    )
+    .unwrap();
+    assert_eq!(warm.0, 200, "{}", warm.1);
+    let before = rss_kib(p.child.id());
+    let mut answers = Vec::new();
+    for i in 0..200 {
+        // A different name each time, as the issue's measurement had it.
+        let body = format!(r#"{{"username": "{i}{name}", "password": "x", "otp": "123456"}}"#);
+        if let Ok((status, _)) = http_raw(addr, "POST", "/api/validate", &headers, body.as_bytes())
+        {
+            answers.push(status);
+        }
+    }
+    let after = rss_kib(p.child.id());
+    assert!(
+        after < before + 40 * 1024,
+        "RSS grew from {before} KiB to {after} KiB over 200 megabyte usernames"
+    );
+    assert!(answers.iter().all(|&s| s == 413), "{answers:?}");
+    let (status, body) = http_raw(
+        addr,
+        "POST",
+        "/api/validate",
+        &headers,
+        br#"{"username": "demo", "password": "x", "otp": "1"}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "the portal still answers: {body}");
+}
+
+#[test]
+fn the_binary_answers_only_to_its_own_host_names() {
+    let p = Proc::start(&["--listen", "127.0.0.1:0", "--db", ":memory:", "--test-api"]);
+    let port = p.addr.port();
+    let get = |host: &str| {
+        http_raw(p.addr, "GET", "/_test/sms", &[("Host", host)], b"")
+            .unwrap()
+            .0
+    };
+    assert_eq!(get(&format!("127.0.0.1:{port}")), 200);
+    assert_eq!(get(&format!("localhost:{port}")), 200);
+    assert_eq!(get(&format!("rebind.attacker.example:{port}")), 421);
+    assert_eq!(get(&format!("127.0.0.1:{}", port.wrapping_add(1))), 421);
+    drop(p);
+
+    let p = Proc::start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        ":memory:",
+        "--test-api",
+        "--public-url",
+        "https://portal.example.org",
+    ]);
+    let get = |host: &str| {
+        http_raw(p.addr, "GET", "/_test/sms", &[("Host", host)], b"")
+            .unwrap()
+            .0
+    };
+    assert_eq!(
+        get("portal.example.org"),
+        200,
+        "the public name, as a proxy passes it on"
+    );
+    assert_eq!(
+        get(&p.addr.to_string()),
+        200,
+        "the listen address, as a proxy connects"
+    );
+    assert_eq!(get("portal.example.org.attacker.example"), 421);
+}

@@ -3,7 +3,11 @@
 //! - `api`: the JSON API and the test API.
 //! - `verification`: the code rules (window, single use, lockout, expiry, independent codes).
 //! - `persistence`: restarts, the key file, secrets at rest, damaged databases.
-//! - `binary`: the real `pocketpass-portal` process on a random port, kill -9 under load.
+//! - `binary`: the real `pocketpass-portal` process on a random port, kill -9 under load, its
+//!   memory under huge inputs, its file modes and host names.
+//! - `limits`: rate limits under parallel requests, input bounds, the password-hash queue.
+//! - `reset`: what the reset pages reveal, and the sessions a reset ends.
+//! - `origin`: the Host and Origin rules (DNS rebinding, cross-site requests).
 //!
 //! Time is injected: every portal here runs on `Clock::fixed(T0)` and moves only through the
 //! clock offset, except the `binary` tests, which rely on the ±1 step window instead.
@@ -14,6 +18,9 @@ mod process;
 
 mod api;
 mod binary;
+mod limits;
+mod origin;
 mod pages;
 mod persistence;
+mod reset;
 mod verification;

@@ -654,7 +654,10 @@ async fn a_password_reset_in_progress_gives_the_vague_error_on_activation() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Your password was changed"));
 
-    // Now activation works, and only the new password logs in.
+    // The reset logged jane out everywhere; with the new password activation works, and
+    // only the new password logs in.
+    assert_eq!(c.get("/portal/tokens/new").await.location(), "/login");
+    let mut c = page_login(&p, "jane", "a brand new secret").await;
     let csrf = c.get("/portal/tokens/new").await.csrf();
     let r = c
         .form("/portal/tokens", &[("csrf", &csrf), ("name", "Phone")])

@@ -164,3 +164,97 @@ fn a_damaged_database_or_key_file_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// A database holding a token, left with its key file (returns the folder and the db path).
+pub async fn database_with_a_token() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir
+        .path()
+        .join("portal.sqlite3")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let p = open(&db);
+    add_user(&p, "alice", "alice password 1").await;
+    let mut c = Client::new(&p);
+    api_login(&mut c, &p, "alice", "alice password 1").await;
+    activated_token(&mut c, &p, "Phone").await;
+    (dir, db)
+}
+
+#[tokio::test]
+async fn a_missing_key_file_beside_a_database_with_tokens_refuses_to_start() {
+    let (_dir, db) = database_with_a_token().await;
+    let key = key_path_for(&db);
+    std::fs::remove_file(&key).unwrap();
+    let err = Portal::open(config(), &db, Clock::fixed(T0))
+        .expect_err("a database with tokens and no key must not start")
+        .to_string();
+    assert!(
+        err.contains(key.to_str().unwrap()) && err.contains("restore"),
+        "{err}"
+    );
+    assert!(!key.exists(), "no new key was made in its place");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_key_file_readable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, db) = database_with_a_token().await;
+    let key = key_path_for(&db);
+    for mode in [0o640, 0o604, 0o660] {
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+        let err = Portal::open(config(), &db, Clock::fixed(T0))
+            .expect_err("a key others can read must not be used")
+            .to_string();
+        assert!(
+            err.contains(key.to_str().unwrap())
+                && err.contains(&format!("chmod 600 {}", key.display())),
+            "{mode:o}: {err}"
+        );
+    }
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(Portal::open(config(), &db, Clock::fixed(T0)).is_ok());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_is_created_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, db) = database_with_a_token().await;
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 2, "the database and its key");
+    assert!(std::path::Path::new(&db).exists());
+}
+
+#[tokio::test]
+async fn a_database_without_tokens_gets_a_new_key_and_memory_needs_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir
+        .path()
+        .join("portal.sqlite3")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let p = open(&db);
+    add_user(&p, "alice", "alice password 1").await;
+    drop(p);
+    std::fs::remove_file(key_path_for(&db)).unwrap();
+    let p = open(&db);
+    assert!(
+        key_path_for(&db).exists(),
+        "nothing was encrypted: a new key is fine"
+    );
+    let mut c = Client::new(&p);
+    api_login(&mut c, &p, "alice", "alice password 1").await;
+    let p = open(":memory:");
+    let mut c = Client::new(&p);
+    assert_eq!(c.get("/login").await.status, StatusCode::OK);
+}

@@ -3,14 +3,17 @@
 
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::process::Command;
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use pocketpass_portal::config::PublicUrl;
 use pocketpass_portal::crypto::ServerKey;
 use pocketpass_portal::password::{Hasher, Password};
 use pocketpass_portal::service::NewUser;
@@ -22,16 +25,24 @@ use tower::ServiceExt;
 /// The fixed instant every in-process portal starts at (2027-01-15T08:00:00Z).
 pub const T0: i64 = 1_800_000_000;
 
-/// The test configuration: defaults plus the test API.
+/// The name the in-process portals answer to (every [`Client`] sends it as `Host`).
+pub const PUBLIC_URL: &str = "http://portal.test";
+
+/// The test configuration: defaults plus the test API, reached at [`PUBLIC_URL`].
 pub fn config() -> Config {
     Config {
         test_api: true,
+        public_url: Some(PublicUrl::parse(PUBLIC_URL).unwrap()),
         ..Config::default()
     }
 }
 
-/// A portal with an in-memory database on a clock frozen at [`T0`].
-pub fn portal_with(config: Config) -> Arc<Portal> {
+/// A portal with an in-memory database on a clock frozen at [`T0`]. Without a public URL in
+/// `config` it gets [`PUBLIC_URL`]: an in-process portal has no listen address to answer to.
+pub fn portal_with(mut config: Config) -> Arc<Portal> {
+    if config.public_url.is_none() {
+        config.public_url = Some(PublicUrl::parse(PUBLIC_URL).unwrap());
+    }
     let store = Store::open(":memory:").expect("in-memory database");
     Portal::new(
         config,
@@ -97,8 +108,17 @@ impl Resp {
 #[derive(Clone)]
 pub struct Client {
     pub app: Router,
+    /// The session cookie's value.
     pub cookie: Option<String>,
+    /// The session cookie's name, as the portal last set it.
+    pub cookie_name: String,
     pub origin: Option<String>,
+    /// The `Host` header sent (the portal's public name in these tests).
+    pub host: String,
+    /// The client address the portal sees (as `serve` would report it); `None`: no address.
+    pub addr: Option<SocketAddr>,
+    /// Further headers sent with every request.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Client {
@@ -106,19 +126,38 @@ impl Client {
         Client {
             app: app(p.clone()),
             cookie: None,
+            cookie_name: "pp_session".into(),
             origin: None,
+            host: "portal.test".into(),
+            addr: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// A client whose requests come from IP address `ip` (e.g. `"192.0.2.7"`).
+    pub fn at(p: &Arc<Portal>, ip: &str) -> Self {
+        Client {
+            addr: Some(SocketAddr::new(ip.parse().expect("an IP address"), 40000)),
+            ..Client::new(p)
         }
     }
 
     pub async fn send(&mut self, mut req: Request<Body>) -> Resp {
         if let Some(c) = &self.cookie {
+            let cookie = format!("{}={c}", self.cookie_name);
             req.headers_mut()
-                .insert(header::COOKIE, format!("pp_session={c}").parse().unwrap());
+                .insert(header::COOKIE, cookie.parse().unwrap());
         }
         req.headers_mut()
-            .insert(header::HOST, "portal.test".parse().unwrap());
+            .insert(header::HOST, self.host.parse().unwrap());
         if let Some(o) = &self.origin {
             req.headers_mut().insert(header::ORIGIN, o.parse().unwrap());
+        }
+        for (k, v) in &self.headers {
+            req.headers_mut().insert(*k, v.parse().unwrap());
+        }
+        if let Some(a) = self.addr {
+            req.extensions_mut().insert(ConnectInfo(a));
         }
         let res = self
             .app
@@ -132,11 +171,8 @@ impl Client {
             .get(header::SET_COOKIE)
             .and_then(|v| v.to_str().ok())
         {
-            let value = sc
-                .split(';')
-                .next()
-                .unwrap()
-                .trim_start_matches("pp_session=");
+            let (name, value) = sc.split(';').next().unwrap().split_once('=').unwrap();
+            self.cookie_name = name.to_owned();
             self.cookie = if value.is_empty() {
                 None
             } else {
