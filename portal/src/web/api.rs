@@ -104,9 +104,8 @@ fn body_error(e: &JsonRejection) -> ApiError {
 
 fn user_of(p: &AppState, sid: &Sid) -> Result<i64, ApiError> {
     let id = sid.0.as_deref().ok_or(Refusal::NoSession)?;
-    p.sessions
-        .with(id, p.now(), p.config.session_idle_secs, |s| s.user_id())
-        .flatten()
+    p.logged_in(id)
+        .map(|l| l.user_id)
         .ok_or(ApiError::Refused(Refusal::NoSession))
 }
 

@@ -42,7 +42,7 @@ pub const API_BODY_LIMIT: usize = 8 * 1024;
 /// The portal's names, for the Host and Origin checks.
 pub fn names(p: &Portal) -> Names<'_> {
     Names {
-        public: p.config.public_url.as_ref(),
+        public: p.config().public_url.as_ref(),
         listen: p.listen_addr(),
     }
 }
@@ -54,7 +54,7 @@ pub fn router(state: AppState) -> Router {
             "/api",
             api::routes(state.clone()).layer(DefaultBodyLimit::max(API_BODY_LIMIT)),
         );
-    if state.config.test_api {
+    if state.config().test_api {
         r = r.nest(
             "/_test",
             test_api::routes(state.clone()).layer(DefaultBodyLimit::max(API_BODY_LIMIT)),
@@ -86,7 +86,7 @@ async fn retry_after_when_busy(
 ) -> axum::response::Response {
     if res.status() == StatusCode::SERVICE_UNAVAILABLE && !res.headers().contains_key(RETRY_AFTER) {
         res.headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(p.hasher.retry_after_secs()));
+            .insert(RETRY_AFTER, HeaderValue::from(p.retry_after_secs()));
     }
     res
 }
@@ -105,7 +105,7 @@ impl FromRequestParts<AppState> for Sid {
 
 /// The session cookie's name for this portal: `__Host-`-prefixed when served over TLS.
 pub fn cookie_name(p: &Portal) -> &'static str {
-    if p.config.cookies_are_secure() {
+    if p.config().cookies_are_secure() {
         SECURE_COOKIE
     } else {
         COOKIE
@@ -162,7 +162,7 @@ pub fn limit_key_of(ip: IpAddr) -> String {
 /// A `Set-Cookie` value for session `sid` (or one that clears the cookie with `None`).
 pub fn session_cookie_header(p: &Portal, sid: Option<&str>) -> HeaderValue {
     let name = cookie_name(p);
-    let secure = if p.config.cookies_are_secure() {
+    let secure = if p.config().cookies_are_secure() {
         "; Secure"
     } else {
         ""

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{log_if_internal, session_cookie_header, status_of, ClientAddr, Sid, PAGE_BODY_LIMIT};
 use crate::password::Password;
 use crate::service::{Refusal, TokenView};
-use crate::session::Stage;
+use crate::session::Purpose;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -157,53 +157,22 @@ fn cookie(p: &AppState, sid: &str) -> HeaderValue {
     session_cookie_header(p, Some(sid))
 }
 
-/// The live session's id and CSRF token, creating an anonymous session when there is none
-/// (third value: the cookie to set for a new one).
-fn ensure_session(
-    p: &AppState,
-    sid: &Sid,
-) -> Result<(String, String, Option<HeaderValue>), Refusal> {
-    if let Some(id) = &sid.0 {
-        if let Some(csrf) = p
-            .sessions
-            .with(id, p.now(), p.config.session_idle_secs, |s| s.csrf.clone())
-        {
-            return Ok((id.clone(), csrf, None));
-        }
-    }
-    let id = p
-        .sessions
-        .create(Stage::Anonymous, p.now(), p.config.session_idle_secs)?;
-    let csrf = p
-        .sessions
-        .with(&id, p.now(), p.config.session_idle_secs, |s| s.csrf.clone())
-        .unwrap_or_default();
-    let c = cookie(p, &id);
-    Ok((id, csrf, Some(c)))
+/// The live session's CSRF token, creating an anonymous session when there is none (second
+/// value: the cookie to set for a new one).
+fn ensure_session(p: &AppState, sid: &Sid) -> Result<(String, Option<HeaderValue>), Refusal> {
+    let s = p.page_session(sid.0.as_deref())?;
+    Ok((s.csrf, s.created.map(|id| cookie(p, &id))))
 }
 
-/// The logged-in user of this request: (session id, user id, CSRF token).
-fn logged_in(p: &AppState, sid: &Sid) -> Option<(String, i64, String)> {
-    let id = sid.0.as_ref()?;
-    let (user, csrf) = p
-        .sessions
-        .with(id, p.now(), p.config.session_idle_secs, |s| {
-            (s.user_id(), s.csrf.clone())
-        })?;
-    Some((id.clone(), user?, csrf))
+/// The logged-in user of this request: (user id, CSRF token).
+fn logged_in(p: &AppState, sid: &Sid) -> Option<(i64, String)> {
+    let l = p.logged_in(sid.0.as_deref()?)?;
+    Some((l.user_id, l.csrf))
 }
 
 /// Whether the form's CSRF token belongs to the request's session.
 fn csrf_ok(p: &AppState, sid: &Sid, token: &str) -> bool {
-    sid.0
-        .as_ref()
-        .and_then(|id| {
-            p.sessions
-                .with(id, p.now(), p.config.session_idle_secs, |s| {
-                    s.csrf_ok(token)
-                })
-        })
-        .unwrap_or(false)
+    sid.0.as_deref().is_some_and(|id| p.csrf_ok(id, token))
 }
 
 fn internal(r: &Refusal) -> Response {
@@ -250,7 +219,7 @@ async fn login_form(State(p): State<AppState>, sid: Sid) -> Response {
         return redirect("/portal", None);
     }
     match ensure_session(&p, &sid) {
-        Ok((_, csrf, c)) => render(
+        Ok((csrf, c)) => render(
             StatusCode::OK,
             c,
             &LoginPage {
@@ -284,7 +253,7 @@ async fn login(
     match result {
         Ok(new) => redirect("/login/sms", Some(cookie(&p, &new))),
         Err(r) => match ensure_session(&p, &sid) {
-            Ok((_, csrf, c)) => render(
+            Ok((csrf, c)) => render(
                 status_of(&r),
                 c,
                 &LoginPage {
@@ -320,19 +289,16 @@ async fn sms_page(
     let Some(id) = &sid.0 else {
         return redirect(restart, None);
     };
-    let found = p
-        .sessions
-        .with(id, p.now(), p.config.session_idle_secs, |s| {
-            match &s.stage {
-                Stage::LoginSms(c) if !reset => Some((c.user_id, s.csrf.clone())),
-                Stage::ResetSms(_) if reset => Some((None, s.csrf.clone())),
-                _ => None,
-            }
-        });
-    let Some(Some((user_id, csrf))) = found else {
+    let purpose = if reset {
+        Purpose::Reset
+    } else {
+        Purpose::Login
+    };
+    let found = p.sms_step(id, purpose).map(|s| (s.user_id, s.csrf));
+    let Some((user_id, csrf)) = found else {
         // The attempt is over (done, expired, or too many tries): say why on the first page.
         return match (error, ensure_session(p, sid)) {
-            (Some(r), Ok((_, csrf, c))) if !reset => render(
+            (Some(r), Ok((csrf, c))) if !reset => render(
                 status,
                 c,
                 &LoginPage {
@@ -340,7 +306,7 @@ async fn sms_page(
                     username: String::new(),
                 },
             ),
-            (Some(r), Ok((_, csrf, c))) => render(
+            (Some(r), Ok((csrf, c))) => render(
                 status,
                 c,
                 &ResetPage {
@@ -539,7 +505,7 @@ async fn general_page(
 }
 
 async fn general(State(p): State<AppState>, sid: Sid) -> Response {
-    let (_, user, csrf) = or_login!(p, sid);
+    let (user, csrf) = or_login!(p, sid);
     general_page(&p, user, &csrf, StatusCode::OK, None, None).await
 }
 
@@ -556,7 +522,7 @@ async fn change_phone(
     addr: ClientAddr,
     Form(f): Form<PhoneForm>,
 ) -> Response {
-    let (_, user, csrf) = or_login!(p, sid);
+    let (user, csrf) = or_login!(p, sid);
     if !csrf_ok(&p, &sid, &f.csrf) {
         return general_page(
             &p,
@@ -594,7 +560,7 @@ struct TokensPage {
 }
 
 async fn tokens(State(p): State<AppState>, sid: Sid) -> Response {
-    let (_, user, csrf) = or_login!(p, sid);
+    let (user, csrf) = or_login!(p, sid);
     match p.tokens(user).await {
         Ok(tokens) => render(
             StatusCode::OK,
@@ -616,7 +582,7 @@ struct NewTokenPage {
 }
 
 async fn new_token_form(State(p): State<AppState>, sid: Sid) -> Response {
-    let (_, _, csrf) = or_login!(p, sid);
+    let (_, csrf) = or_login!(p, sid);
     render(
         StatusCode::OK,
         None,
@@ -634,7 +600,7 @@ struct NameForm {
 }
 
 async fn create_token(State(p): State<AppState>, sid: Sid, Form(f): Form<NameForm>) -> Response {
-    let (_, user, csrf) = or_login!(p, sid);
+    let (user, csrf) = or_login!(p, sid);
     let result = if csrf_ok(&p, &sid, &f.csrf) {
         p.create_token(user, &f.name).await
     } else {
@@ -685,7 +651,7 @@ struct QrPage {
 }
 
 async fn token_qr(State(p): State<AppState>, sid: Sid, Path(id): Path<i64>) -> Response {
-    let (_, user, csrf) = or_login!(p, sid);
+    let (user, csrf) = or_login!(p, sid);
     match p.pending_token(user, id).await {
         Ok(t) => render(
             StatusCode::OK,
@@ -738,7 +704,7 @@ async fn verify_page(
 }
 
 async fn verify_form(State(p): State<AppState>, sid: Sid, Path(id): Path<i64>) -> Response {
-    let (_, user, csrf) = or_login!(p, sid);
+    let (user, csrf) = or_login!(p, sid);
     verify_page(&p, user, id, &csrf, StatusCode::OK, None).await
 }
 
@@ -748,7 +714,7 @@ async fn verify(
     Path(id): Path<i64>,
     Form(f): Form<CodeForm>,
 ) -> Response {
-    let (_, user, csrf) = or_login!(p, sid);
+    let (user, csrf) = or_login!(p, sid);
     if !csrf_ok(&p, &sid, &f.csrf) {
         return verify_page(
             &p,
@@ -787,7 +753,7 @@ struct MorePage {
 }
 
 async fn token_more(State(p): State<AppState>, sid: Sid, Path(id): Path<i64>) -> Response {
-    let (_, user, csrf) = or_login!(p, sid);
+    let (user, csrf) = or_login!(p, sid);
     match p.token(user, id).await {
         Ok(t) => render(
             StatusCode::OK,
@@ -807,7 +773,7 @@ async fn revoke(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let (_, user, csrf) = or_login!(p, sid);
+    let (user, csrf) = or_login!(p, sid);
     if !csrf_ok(&p, &sid, &f.csrf) {
         return token_message(&csrf, StatusCode::FORBIDDEN, &Refusal::Forbidden);
     }
@@ -828,7 +794,7 @@ struct ResetPage {
 
 async fn reset_form(State(p): State<AppState>, sid: Sid) -> Response {
     match ensure_session(&p, &sid) {
-        Ok((_, csrf, c)) => render(
+        Ok((csrf, c)) => render(
             StatusCode::OK,
             c,
             &ResetPage {
@@ -860,7 +826,7 @@ async fn reset(
     match result {
         Ok(new) => redirect("/reset/sms", Some(cookie(&p, &new))),
         Err(r) => match ensure_session(&p, &sid) {
-            Ok((_, csrf, c)) => render(
+            Ok((csrf, c)) => render(
                 status_of(&r),
                 c,
                 &ResetPage {
@@ -915,12 +881,7 @@ struct NewPasswordPage {
 }
 
 fn reset_stage_csrf(p: &AppState, sid: &Sid) -> Option<String> {
-    let id = sid.0.as_ref()?;
-    p.sessions
-        .with(id, p.now(), p.config.session_idle_secs, |s| {
-            matches!(s.stage, Stage::ResetNewPassword { .. }).then(|| s.csrf.clone())
-        })
-        .flatten()
+    p.new_password_step(sid.0.as_deref()?)
 }
 
 async fn reset_password_form(State(p): State<AppState>, sid: Sid) -> Response {
@@ -932,7 +893,7 @@ async fn reset_password_form(State(p): State<AppState>, sid: Sid) -> Response {
         None,
         &NewPasswordPage {
             base: Base::new("Choose a new password", &csrf),
-            min_len: p.config.min_password_len,
+            min_len: p.config().min_password_len,
         },
     )
 }
@@ -977,7 +938,7 @@ async fn reset_password(
             None,
             &NewPasswordPage {
                 base: Base::new("Choose a new password", &csrf).error(&r),
-                min_len: p.config.min_password_len,
+                min_len: p.config().min_password_len,
             },
         ),
     }
@@ -996,7 +957,7 @@ struct CheckPage {
 
 async fn check_form(State(p): State<AppState>, sid: Sid) -> Response {
     match ensure_session(&p, &sid) {
-        Ok((_, csrf, c)) => render(
+        Ok((csrf, c)) => render(
             StatusCode::OK,
             c,
             &CheckPage {
@@ -1030,7 +991,7 @@ async fn check(
         Err(Refusal::Forbidden)
     };
     let (csrf, c) = match ensure_session(&p, &sid) {
-        Ok((_, csrf, c)) => (csrf, c),
+        Ok((csrf, c)) => (csrf, c),
         Err(e) => return internal(&e),
     };
     let (status, granted, text) = match result {

@@ -31,7 +31,7 @@ struct SmsQuery {
 }
 
 async fn sms(State(p): State<AppState>, Query(q): Query<SmsQuery>) -> Response {
-    Json(p.outbox.for_user(q.username.as_deref())).into_response()
+    Json(p.outbox().for_user(q.username.as_deref())).into_response()
 }
 
 #[derive(Deserialize)]
@@ -41,7 +41,7 @@ struct ClockBody {
 
 fn clock_json(p: &AppState) -> Response {
     let now = p.now();
-    Json(json!({"offset_seconds": p.clock.offset(), "now": now, "now_rfc3339": format_datetime(now)})).into_response()
+    Json(json!({"offset_seconds": p.clock().offset(), "now": now, "now_rfc3339": format_datetime(now)})).into_response()
 }
 
 /// The largest offset accepted: a hundred years either way, far past any token's life and far
@@ -55,7 +55,7 @@ async fn clock(State(p): State<AppState>, ApiJson(b): ApiJson<ClockBody>) -> Res
         )))
         .into_response();
     }
-    p.clock.set_offset(b.offset_seconds);
+    p.clock().set_offset(b.offset_seconds);
     tracing::info!(offset = b.offset_seconds, "test API: clock offset set");
     clock_json(&p)
 }

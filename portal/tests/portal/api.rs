@@ -38,7 +38,7 @@ async fn api_login_needs_the_sms_code_and_rotates_the_session() {
     let r = c.post("/api/login/sms", json!({"code": "12345x"})).await;
     assert_eq!(r.json()["error"], "sms_wrong");
     let code = last_sms_code(&p, "alice");
-    assert!(p.outbox.for_user(Some("alice"))[0].text.contains(&code));
+    assert!(p.outbox().for_user(Some("alice"))[0].text.contains(&code));
     let r = c.post("/api/login/sms", json!({"code": code})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_ne!(c.cookie, awaiting);
@@ -157,7 +157,7 @@ async fn the_api_refuses_foreign_origins_and_non_json_bodies() {
         (r.status, r.json()["error"].as_str()),
         (StatusCode::FORBIDDEN, Some("forbidden"))
     );
-    assert!(p.outbox.for_user(None).is_empty());
+    assert!(p.outbox().for_user(None).is_empty());
     c.origin = Some("http://portal.test".into());
     let r = c
         .post(
@@ -360,7 +360,7 @@ async fn logins_and_sms_are_rate_limited_per_user_and_per_address() {
     set_clock(&mut c, 300 + 30 * 5).await;
     let r = c.post("/api/login/sms/resend", json!({})).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(p.outbox.for_user(Some("hugo")).len(), 5);
+    assert_eq!(p.outbox().for_user(Some("hugo")).len(), 5);
 }
 
 #[tokio::test]
@@ -406,7 +406,7 @@ async fn debug_output_of_the_whole_portal_holds_no_secret() {
     let sms = last_sms_code(&p, "ivy");
     let debug = format!(
         "{p:?} {:?}",
-        p.store
+        p.store()
             .run_blocking(|conn| pocketpass_portal::store::tokens_of(conn, 1))
             .unwrap()
     );
@@ -438,8 +438,8 @@ async fn resending_a_reset_code_works_like_the_login_one() {
     set_clock(&mut c, 31).await;
     let r = c.form("/reset/sms/resend", &[("csrf", &csrf)]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(p.outbox.for_user(Some("jon")).len(), 2);
-    assert!(p.outbox.for_user(Some("jon"))[1]
+    assert_eq!(p.outbox().for_user(Some("jon")).len(), 2);
+    assert!(p.outbox().for_user(Some("jon"))[1]
         .text
         .starts_with("Your password reset code is"));
     let r = c

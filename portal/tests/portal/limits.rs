@@ -227,7 +227,7 @@ async fn parallel_resends_send_one_sms_per_cooldown() {
         BTreeMap::from([("sent".to_owned(), 1), ("sms_cooldown".to_owned(), 9)])
     );
     assert_eq!(
-        p.outbox.for_user(Some("alice")).len(),
+        p.outbox().for_user(Some("alice")).len(),
         2,
         "the login's SMS and one resend"
     );
@@ -285,7 +285,7 @@ async fn a_strangers_reset_requests_do_not_use_up_the_users_sms_quota() {
         .form("/reset", &[("csrf", &csrf), ("username", "alice")])
         .await;
     assert_eq!(r.location(), "/reset/sms", "{}", r.body);
-    assert_eq!(p.outbox.for_user(Some("alice")).len(), 6);
+    assert_eq!(p.outbox().for_user(Some("alice")).len(), 6);
     let r = alice
         .post(
             "/api/login",

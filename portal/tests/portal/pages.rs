@@ -286,7 +286,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
         assert!(r.body.contains("Wrong username or password."));
     }
     assert!(
-        p.outbox.for_user(None).is_empty(),
+        p.outbox().for_user(None).is_empty(),
         "no SMS without the right password"
     );
 }
@@ -466,7 +466,7 @@ async fn resending_the_sms_waits_for_the_cooldown_and_replaces_the_code() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("A new code was sent"));
     let second = last_sms_code(&p, "fred");
-    assert_eq!(p.outbox.for_user(Some("fred")).len(), 2);
+    assert_eq!(p.outbox().for_user(Some("fred")).len(), 2);
     if first != second {
         let r = c
             .form("/login/sms", &[("csrf", &csrf), ("code", &first)])
@@ -694,5 +694,5 @@ async fn resetting_an_unknown_user_looks_the_same_and_sends_nothing() {
         .form("/reset/sms", &[("csrf", &r.csrf()), ("code", "123456")])
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert!(p.outbox.for_user(None).is_empty());
+    assert!(p.outbox().for_user(None).is_empty());
 }

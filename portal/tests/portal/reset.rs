@@ -111,9 +111,9 @@ async fn reset_pages_do_not_tell_known_from_unknown_usernames() {
         "the quota was reached: {:?}",
         known.seen
     );
-    assert_eq!(p.outbox.for_user(Some("jon")).len(), 5, "jon's SMS quota");
+    assert_eq!(p.outbox().for_user(Some("jon")).len(), 5, "jon's SMS quota");
     assert!(
-        p.outbox.for_user(Some("ghost")).is_empty(),
+        p.outbox().for_user(Some("ghost")).is_empty(),
         "no SMS for nobody"
     );
 }

@@ -222,7 +222,7 @@ impl Client {
 
 /// The last SMS code sent to `username`.
 pub fn last_sms_code(p: &Portal, username: &str) -> String {
-    p.outbox
+    p.outbox()
         .for_user(Some(username))
         .last()
         .unwrap_or_else(|| panic!("no SMS to {username}"))
