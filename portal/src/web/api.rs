@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    guard, log_if_internal, session_cookie_header, status_of, ClientAddr, Sid, API_BODY_LIMIT,
+    guard, log_if_internal, session_cookie_header, status_of, ClientAddr, Credentials, Sid,
+    API_BODY_LIMIT,
 };
 use crate::password::Password;
 use crate::service::Refusal;
@@ -117,17 +118,11 @@ fn with_cookie(p: &AppState, sid: &str, body: serde_json::Value) -> Response {
         .into_response()
 }
 
-#[derive(Deserialize)]
-struct LoginBody {
-    username: String,
-    password: Password,
-}
-
 async fn login(
     State(p): State<AppState>,
     sid: Sid,
     addr: ClientAddr,
-    ApiJson(b): ApiJson<LoginBody>,
+    ApiJson(b): ApiJson<Credentials>,
 ) -> ApiResult {
     let new = p
         .login_password(sid.0.as_deref(), &b.username, b.password, &addr.0)

@@ -39,6 +39,15 @@ pub const PAGE_BODY_LIMIT: usize = 16 * 1024;
 /// user, is well under 2 KiB).
 pub const API_BODY_LIMIT: usize = 8 * 1024;
 
+/// A username and password, as the login form and the API's login send them.
+#[derive(serde::Deserialize)]
+pub struct Credentials {
+    /// The login name.
+    pub username: String,
+    /// The password in clear.
+    pub password: crate::password::Password,
+}
+
 /// The portal's names, for the Host and Origin checks.
 pub fn names(p: &Portal) -> Names<'_> {
     Names {

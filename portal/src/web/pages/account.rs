@@ -40,10 +40,7 @@ async fn general_page(
     notice: Option<&str>,
 ) -> PageResult {
     let u = p.user(user.user_id).await?;
-    let mut base = Base::portal("GENERAL", &user.csrf, "general");
-    if let Some(n) = notice {
-        base = base.notice(n);
-    }
+    let base = Base::portal("GENERAL", &user.csrf, "general").notice(notice);
     let page = GeneralPage {
         base,
         full_name: u.full_name,

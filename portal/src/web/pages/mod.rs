@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(root))
         .route("/style.css", get(stylesheet))
         .merge(login::routes())
+        .merge(sms::routes())
         .merge(account::routes())
         .merge(tokens::routes())
         .merge(reset::routes())
@@ -187,9 +188,9 @@ impl Base {
         }
     }
 
-    /// The layout with a notice (what just succeeded) at the top.
-    fn notice(mut self, n: impl Into<String>) -> Self {
-        self.notice = Some(n.into());
+    /// The layout with a notice (what just succeeded), if any, at the top.
+    fn notice(mut self, n: Option<&str>) -> Self {
+        self.notice = n.map(str::to_owned);
         self
     }
 }
@@ -284,6 +285,24 @@ fn visitor(p: &AppState, sid: &Sid) -> Outcome<Visitor> {
         csrf: s.csrf,
         cookie: s.created.map(|id| cookie(p, &id)),
     })
+}
+
+/// The answer to the first form of a login or a reset: on to `next` under the new (rotated)
+/// session id, or the form again (`form`, given the session's CSRF token) with the refusal.
+fn first_step<P: Page>(
+    p: &AppState,
+    sid: &Sid,
+    started: Outcome<String>,
+    next: &str,
+    form: impl FnOnce(&str) -> P,
+) -> PageResult {
+    match started {
+        Ok(new) => Ok(redirect(next, Some(cookie(p, &new)))),
+        Err(r) => {
+            let v = visitor(p, sid)?;
+            Ok(show(form(&v.csrf), Some(&r), v.cookie))
+        }
+    }
 }
 
 fn is_logged_in(p: &AppState, sid: &Sid) -> bool {

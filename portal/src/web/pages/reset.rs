@@ -1,20 +1,16 @@
-//! Password reset: username, SMS code, new password (`/reset`, `/reset/sms`,
-//! `/reset/password`). The pages read the same whether the username exists or not.
+//! Password reset: the username (`/reset`) and, after the SMS step it shares with login
+//! (`super::sms`), the new password (`/reset/password`). The pages read the same whether the
+//! username exists or not.
 
 use askama::Template;
 use axum::extract::State;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::sms::{resend, sms_page};
-use super::{
-    cookie, page, redirect, show, visitor, Base, CodeForm, CsrfForm, MessagePage, NoFields,
-    PageResult,
-};
+use super::{first_step, page, redirect, show, visitor, Base, CsrfForm, MessagePage, PageResult};
 use crate::password::Password;
 use crate::service::Refusal;
-use crate::session::Purpose;
 use crate::web::{session_cookie_header, ClientAddr, Sid};
 use crate::AppState;
 
@@ -22,8 +18,6 @@ use crate::AppState;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/reset", get(reset_form).post(reset))
-        .route("/reset/sms", get(reset_sms_form).post(reset_sms))
-        .route("/reset/sms/resend", post(reset_sms_resend))
         .route(
             "/reset/password",
             get(reset_password_form).post(reset_password),
@@ -72,44 +66,12 @@ async fn reset(
     addr: ClientAddr,
     CsrfForm(checked, f): CsrfForm<UsernameForm>,
 ) -> PageResult {
-    let result = checked
+    let started = checked
         .then(p.reset_start(sid.0.as_deref(), &f.username, &addr.0))
         .await;
-    match result {
-        Ok(new) => Ok(redirect("/reset/sms", Some(cookie(&p, &new)))),
-        Err(r) => {
-            let v = visitor(&p, &sid)?;
-            Ok(show(
-                ResetPage::new(&v.csrf, f.username),
-                Some(&r),
-                v.cookie,
-            ))
-        }
-    }
-}
-
-async fn reset_sms_form(State(p): State<AppState>, sid: Sid) -> PageResult {
-    sms_page(&p, &sid, Purpose::Reset, None, None).await
-}
-
-async fn reset_sms(
-    State(p): State<AppState>,
-    sid: Sid,
-    CsrfForm(checked, f): CsrfForm<CodeForm>,
-) -> PageResult {
-    match checked.session().and_then(|id| p.reset_sms(id, &f.code)) {
-        Ok(new) => Ok(redirect("/reset/password", Some(cookie(&p, &new)))),
-        Err(r) => sms_page(&p, &sid, Purpose::Reset, Some(&r), None).await,
-    }
-}
-
-async fn reset_sms_resend(
-    State(p): State<AppState>,
-    sid: Sid,
-    addr: ClientAddr,
-    CsrfForm(checked, NoFields {}): CsrfForm<NoFields>,
-) -> PageResult {
-    resend(&p, &sid, &addr, &checked, Purpose::Reset).await
+    first_step(&p, &sid, started, "/reset/sms", |csrf| {
+        ResetPage::new(csrf, f.username)
+    })
 }
 
 /// The CSRF token of the request's session when it is at the reset's last step.
@@ -157,7 +119,7 @@ async fn reset_password(
     Ok(match result {
         Ok(()) => {
             let page = MessagePage {
-                base: Base::new("Password changed", "").notice("Your password was changed."),
+                base: Base::new("Password changed", "").notice(Some("Your password was changed.")),
                 message: "Log in with your new password.".into(),
                 link: "/login",
                 link_text: "Log in",

@@ -169,7 +169,7 @@ async fn verify(
     {
         Ok(t) => {
             let page = MessagePage {
-                base: tab("Pocket Pass is active", &user).notice("Your token is active."),
+                base: tab("Pocket Pass is active", &user).notice(Some("Your token is active.")),
                 message: format!(
                     "The token \"{}\" is active and expires {}. Log in with your password and the code from the app.",
                     t.name,
