@@ -332,6 +332,67 @@ async fn forms_without_the_session_csrf_token_are_refused() {
     );
 }
 
+/// Every form of the pages goes through the one CSRF check (`CsrfForm`): each, sent with a
+/// forged token, is refused with 403 and changes nothing.
+#[tokio::test]
+async fn every_page_form_is_refused_with_a_forged_csrf_token() {
+    let p = portal();
+    add_user(&p, "dora", "dora password 1").await;
+    let password = ("password", "dora password 1");
+    let mut anonymous = Client::new(&p);
+    anonymous.get("/login").await;
+    let anonymous_forms: [(&str, &[(&str, &str)]); 7] = [
+        ("/login", &[("username", "dora"), password]),
+        ("/login/sms", &[("code", "123456")]),
+        ("/login/sms/resend", &[]),
+        ("/reset", &[("username", "dora")]),
+        ("/reset/sms", &[("code", "123456")]),
+        ("/reset/sms/resend", &[]),
+        (
+            "/check",
+            &[("username", "dora"), password, ("code", "123456")],
+        ),
+    ];
+    for (path, fields) in anonymous_forms {
+        let r = anonymous
+            .form(path, &[&[("csrf", "forged")], fields].concat())
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
+    }
+    assert!(p.outbox().for_user(None).is_empty(), "no SMS was sent");
+
+    let mut c = page_login(&p, "dora", "dora password 1").await;
+    let csrf = c.get("/portal/tokens/new").await.csrf();
+    let r = c
+        .form(
+            "/portal/tokens",
+            &[("csrf", &csrf), ("name", "Dora's phone")],
+        )
+        .await;
+    let qr = r.location().to_owned();
+    let token = qr.trim_end_matches("/qr").to_owned();
+    let (verify, revoke) = (format!("{token}/verify"), format!("{token}/revoke"));
+    let logged_in_forms: [(&str, &[(&str, &str)]); 5] = [
+        ("/portal/phone", &[("phone", "+46709999999"), password]),
+        ("/portal/tokens", &[("name", "Another phone")]),
+        (&verify, &[("code", "123456")]),
+        (&revoke, &[]),
+        ("/logout", &[]),
+    ];
+    for (path, fields) in logged_in_forms {
+        let r = c
+            .form(path, &[&[("csrf", "forged")], fields].concat())
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
+    }
+    let general = c.get("/portal").await;
+    assert_eq!(general.status, StatusCode::OK, "still logged in");
+    assert!(general.body.contains("+46701234567"), "{}", general.body);
+    assert_eq!(c.get(&qr).await.status, StatusCode::OK, "still pending");
+    let tokens = c.get("/portal/tokens").await.body;
+    assert!(!tokens.contains("Another phone"), "{tokens}");
+}
+
 #[tokio::test]
 async fn a_wrong_sms_code_five_times_voids_the_login_attempt() {
     let p = portal();
