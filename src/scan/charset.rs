@@ -6,8 +6,8 @@
 //! the bytes are examined and the likeliest of the three is used. A key's `otpauth://` URI is
 //! ASCII and reads the same under all of them.
 
-use super::rqrr::{Payload, SegmentKind};
 use encoding_rs::Encoding;
+use rqrr::{Payload, SegmentKind};
 
 /// How a run of bytes is to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,9 @@
 //! [`decode`] finds every QR code in one [`LumaFrame`], trying several binarizations, scales
 //! and inversion until one reads; [`Scanner`] does the same over a live stream of camera frames
 //! but spreads the retries over successive frames so that each frame stays cheap. The detector
-//! and decoder are a patched copy of rqrr (see `rqrr/LICENSES.md` for what changed and why); in
-//! front of it sit our own binarizers ([`binarize`]), so rqrr's row-only threshold is never used.
+//! and decoder are a patched copy of rqrr (the workspace member `crates/rqrr`; its `CHANGES.md`
+//! says what changed and why); in front of it sit our own binarizers ([`binarize`]), so rqrr's
+//! row-only threshold is never used.
 //! What rqrr cannot read goes to a second pure-Rust decoder, rxing (a port of ZXing), as a
 //! fallback ([`fallback`]; `docs/scanning.md` says which decoder reads which photos and why).
 //!
@@ -28,8 +29,6 @@ mod fallback;
 mod plane;
 #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
 pub mod clipboard;
-#[allow(dead_code, missing_docs, unused)]
-pub(crate) mod rqrr;
 #[cfg(target_os = "linux")]
 pub mod screen;
 mod source;

@@ -164,7 +164,7 @@ fn google_codes_decode_with_another_qr_reader_and_hold_at_most_ten_accounts() {
         let image = image::load_from_memory(&code.png).unwrap().to_luma8();
         let (w, h) = image.dimensions();
         let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
+            rqrr_upstream::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
                 image.get_pixel(x as u32, y as u32).0[0]
             });
         let grids = prepared.detect_grids();

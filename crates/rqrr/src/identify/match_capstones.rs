@@ -1,4 +1,4 @@
-use crate::scan::rqrr::CapStone;
+use crate::CapStone;
 
 #[derive(Debug, Clone)]
 pub struct CapStoneGroup(pub CapStone, pub CapStone, pub CapStone);
@@ -73,10 +73,10 @@ fn find_possible_neighbors(capstones: &[CapStone], idx: usize) -> (Vec<Neighbor>
         // its sides does not. A neighbour is accepted when either says so.
         if let Some((au, av)) = affine_offset(cap, &cmp_cap.center) {
             let (au, av) = (au.abs(), av.abs());
-            if au < 0.2 * av && !(u < 0.2 * v) {
-                u = au;
-                v = av;
-            } else if av < 0.2 * au && !(v < 0.2 * u) {
+            // "Not below", so that a NaN counts as not below.
+            let not_below = |a: f64, b: f64| a.partial_cmp(&b) != Some(std::cmp::Ordering::Less);
+            if (au < 0.2 * av && not_below(u, 0.2 * v)) || (av < 0.2 * au && not_below(v, 0.2 * u))
+            {
                 u = au;
                 v = av;
             }
@@ -102,7 +102,7 @@ fn find_possible_neighbors(capstones: &[CapStone], idx: usize) -> (Vec<Neighbor>
 
 /// Offset of `p` from the capstone's centre in module units along the capstone's sides, or
 /// `None` for a degenerate capstone (pocketpass).
-fn affine_offset(cap: &CapStone, p: &crate::scan::rqrr::Point) -> Option<(f64, f64)> {
+fn affine_offset(cap: &CapStone, p: &crate::Point) -> Option<(f64, f64)> {
     let c = &cap.corners;
     let ex = (
         ((c[1].x - c[0].x) + (c[2].x - c[3].x)) as f64 / 14.0,

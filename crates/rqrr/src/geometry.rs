@@ -1,4 +1,4 @@
-use crate::scan::rqrr::identify::Point;
+use crate::identify::Point;
 
 #[derive(Debug, PartialEq, Clone)]
 pub struct Perspective(pub [f64; 8]);
@@ -82,11 +82,12 @@ impl Perspective {
             if m[col][col].abs() < 1e-12 {
                 return None;
             }
-            for row in 0..8 {
+            let pivot_row = m[col];
+            for (row, r) in m.iter_mut().enumerate() {
                 if row != col {
-                    let f = m[row][col] / m[col][col];
-                    for k in col..9 {
-                        m[row][k] -= f * m[col][k];
+                    let f = r[col] / pivot_row[col];
+                    for (a, b) in r.iter_mut().zip(pivot_row.iter()).skip(col) {
+                        *a -= f * b;
                     }
                 }
             }

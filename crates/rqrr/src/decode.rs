@@ -3,8 +3,8 @@ use std::mem;
 
 use g2p::{g2p, GaloisField};
 
-use crate::scan::rqrr::version_db::{RSParameters, VERSION_DATA_BASE};
-use crate::scan::rqrr::{BitGrid, DeQRError, DeQRResult};
+use crate::version_db::{RSParameters, VERSION_DATA_BASE};
+use crate::{BitGrid, DeQRError, DeQRResult};
 
 g2p!(GF16, 4, modulus: 0b1_0011);
 g2p!(GF256, 8, modulus: 0b1_0001_1101);
@@ -37,7 +37,7 @@ fn gf16_exp(n: usize) -> GF16 {
     GF16_EXP[n % 15]
 }
 
-pub const MAX_PAYLOAD_SIZE: usize = 8896;
+pub(crate) const MAX_PAYLOAD_SIZE: usize = 8896;
 
 /// Version of a QR Code which determines its size
 #[derive(Debug, Clone, Copy, Eq, PartialEq)]
@@ -45,7 +45,7 @@ pub struct Version(pub usize);
 
 impl Version {
     /// Given the grid size, determine the likely grid size
-    pub fn from_size(b: usize) -> DeQRResult<Self> {
+    pub(crate) fn from_size(b: usize) -> DeQRResult<Self> {
         let computed_version = b.saturating_sub(17) / 4;
 
         if computed_version > 0 && computed_version <= 40 {
@@ -53,11 +53,6 @@ impl Version {
         } else {
             Err(DeQRError::InvalidVersion)
         }
-    }
-
-    /// Return the size of a grid of the given version
-    pub fn to_size(&self) -> usize {
-        self.0 * 4 + 17
     }
 }
 
@@ -77,7 +72,7 @@ pub struct MetaData {
 
 /// The bit stream contained in the QR Code
 #[derive(Clone)]
-pub struct RawData {
+pub(crate) struct RawData {
     /// The bits of the QR Code
     pub data: [u8; MAX_PAYLOAD_SIZE],
     /// Length of the bit stream in bits.
@@ -150,7 +145,7 @@ pub fn decode(code: &dyn BitGrid) -> DeQRResult<(MetaData, Payload)> {
     }
     let (meta, stream) = match _decode(code) {
         Ok((meta, stream)) => (meta, stream),
-        Err(original) => match _decode(&crate::scan::rqrr::MirroredGrid(code)) {
+        Err(original) => match _decode(&crate::MirroredGrid(code)) {
             Ok((meta, stream)) => (meta, stream),
             Err(_) => return Err(original),
         },
@@ -761,14 +756,14 @@ fn read_bit(code: &dyn BitGrid, meta: &MetaData, y: usize, x: usize, remove_mask
 
 fn mask_bit(mask: u16, y: usize, x: usize) -> bool {
     match mask {
-        0 => 0 == (y + x) % 2,
-        1 => 0 == y % 2,
-        2 => 0 == x % 3,
-        3 => 0 == (y + x) % 3,
-        4 => 0 == ((y / 2) + (x / 3)) % 2,
+        0 => (y + x).is_multiple_of(2),
+        1 => y.is_multiple_of(2),
+        2 => x.is_multiple_of(3),
+        3 => (y + x).is_multiple_of(3),
+        4 => ((y / 2) + (x / 3)).is_multiple_of(2),
         5 => 0 == ((y * x) % 2 + (y * x) % 3),
-        6 => 0 == ((y * x) % 2 + (y * x) % 3) % 2,
-        7 => 0 == ((y * x) % 3 + (y + x) % 2) % 2,
+        6 => ((y * x) % 2 + (y * x) % 3).is_multiple_of(2),
+        7 => ((y * x) % 3 + (y + x) % 2).is_multiple_of(2),
         _ => panic!("Unknown mask value"),
     }
 }
@@ -938,6 +933,8 @@ fn format_syndromes(u: u16) -> Result<[GF16; 64], [GF16; 64]> {
 }
 
 #[cfg(test)]
+// Upstream's tests index the expected masks by module coordinates, as the standard draws them.
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
 

@@ -1,7 +1,7 @@
 use std::{cmp, num::NonZeroUsize};
 
-use crate::scan::rqrr::identify::match_capstones::CapStoneGroup;
-use crate::scan::rqrr::identify::Point;
+use crate::identify::match_capstones::CapStoneGroup;
+use crate::identify::Point;
 use lru::LruCache;
 
 /// An black-and-white image that can be mutated on search for QR codes
@@ -36,7 +36,6 @@ pub trait ImageBuffer {
     fn height(&self) -> usize;
 
     fn get_pixel(&self, x: usize, y: usize) -> u8;
-    fn set_pixel(&mut self, x: usize, y: usize, val: u8);
     /// Row `y` (pocketpass: the finder scan reads rows as slices).
     fn row(&self, y: usize) -> &[u8];
     /// Row `y`, writable (pocketpass: the flood fill works on rows as slices).
@@ -62,11 +61,6 @@ impl ImageBuffer for BasicImageBuffer {
     fn get_pixel(&self, x: usize, y: usize) -> u8 {
         let w = self.width();
         self.pixels[(y * w) + x]
-    }
-
-    fn set_pixel(&mut self, x: usize, y: usize, val: u8) {
-        let w = self.width();
-        self.pixels[(y * w) + x] = val
     }
 
     fn row(&self, y: usize) -> &[u8] {
@@ -166,98 +160,11 @@ impl<S> PreparedImage<S>
 where
     S: ImageBuffer,
 {
-    pub fn prepare(mut buf: S) -> Self {
-        let w = buf.width();
-        let h = buf.height();
-        let mut row_average = vec![0; w];
-        let mut avg_v = 0;
-        let mut avg_u = 0;
-
-        let threshold_s = cmp::max(w / 8, 1);
-
-        for y in 0..h {
-            row_average.fill(0);
-
-            for x in 0..w {
-                let (v, u) = if y % 2 == 0 {
-                    (w - 1 - x, x)
-                } else {
-                    (x, w - 1 - x)
-                };
-                avg_v = avg_v * (threshold_s - 1) / threshold_s + buf.get_pixel(v, y) as usize;
-                avg_u = avg_u * (threshold_s - 1) / threshold_s + buf.get_pixel(u, y) as usize;
-                row_average[v] += avg_v;
-                row_average[u] += avg_u;
-            }
-
-            #[allow(clippy::needless_range_loop)]
-            for x in 0..w {
-                let fill = if (buf.get_pixel(x, y) as usize)
-                    < row_average[x] * (100 - 5) / (200 * threshold_s)
-                {
-                    PixelColor::Black
-                } else {
-                    PixelColor::White
-                };
-                buf.set_pixel(x, y, fill.into());
-            }
-        }
-
-        PreparedImage {
-            buffer: buf,
-            cache: LruCache::new(NonZeroUsize::new(251).unwrap()),
-        }
-    }
-
-    /// Group [CapStones](struct.CapStone.html) into [Grids](struct.Grid.html)
-    /// that are likely QR codes
-    ///
-    /// Return a vector of Grids
-    pub fn detect_grids<'a>(
-        &'a mut self,
-    ) -> Vec<crate::scan::rqrr::Grid<crate::scan::rqrr::identify::grid::RefGridImage<'a, S>>>
-    where
-        S: Clone,
-    {
-        let mut res = Vec::new();
-        let stones = crate::scan::rqrr::capstones_from_image(self);
-        let groups = self.find_groupings(stones);
-        let locations: Vec<_> = groups
-            .into_iter()
-            .filter_map(|v| crate::scan::rqrr::SkewedGridLocation::from_group(self, v))
-            .collect();
-        for grid_location in locations {
-            let bounds = [
-                grid_location.c.map(0.0, 0.0),
-                grid_location
-                    .c
-                    .map(grid_location.grid_size as f64 + 1.0, 0.0),
-                grid_location.c.map(
-                    grid_location.grid_size as f64 + 1.0,
-                    grid_location.grid_size as f64 + 1.0,
-                ),
-                grid_location
-                    .c
-                    .map(0.0, grid_location.grid_size as f64 + 1.0),
-            ];
-            let grid = grid_location.into_grid_image(self);
-            res.push(crate::scan::rqrr::Grid { grid, bounds });
-        }
-
-        res
-    }
-
     // pocketpass: detection and decoding in one pass, so that a grid that does not decode at
     // its measured size can be retried at the other plausible sizes.
     /// Finds the grids in the image and decodes each; returns the ones that decoded, with their
     /// bounds (top-left, top-right, bottom-right, bottom-left).
-    pub fn detect_and_decode(
-        &mut self,
-    ) -> Vec<(
-        [Point; 4],
-        crate::scan::rqrr::MetaData,
-        crate::scan::rqrr::Payload,
-    )>
+    pub fn detect_and_decode(&mut self) -> Vec<([Point; 4], crate::MetaData, crate::Payload)>
     where
         S: Clone,
     {
@@ -267,7 +174,7 @@ where
         // work on frames full of finder-like shapes.
         const TRIPLE_BUDGET: usize = 48;
         let mut res = Vec::new();
-        let stones = crate::scan::rqrr::capstones_from_image(self);
+        let stones = crate::capstones_from_image(self);
         if stones.len() < 3 {
             return res;
         }
@@ -280,9 +187,7 @@ where
             if used[idx] {
                 continue;
             }
-            for (a, c) in
-                crate::scan::rqrr::identify::find_and_rank_possible_neighbors(&stones, idx)
-            {
+            for (a, c) in crate::identify::find_and_rank_possible_neighbors(&stones, idx) {
                 if used[a] || used[c] || used[idx] {
                     continue;
                 }
@@ -292,8 +197,7 @@ where
                 budget -= 1;
                 let group =
                     CapStoneGroup(stones[a].clone(), stones[idx].clone(), stones[c].clone());
-                let Some(location) = crate::scan::rqrr::SkewedGridLocation::from_group(self, group)
-                else {
+                let Some(location) = crate::SkewedGridLocation::from_group(self, group) else {
                     continue;
                 };
                 if let Some(found) = self.decode_location(&location, false) {
@@ -322,17 +226,13 @@ where
     /// at the other plausible sizes (pocketpass).
     fn decode_location(
         &self,
-        location: &crate::scan::rqrr::SkewedGridLocation,
+        location: &crate::SkewedGridLocation,
         fit: bool,
-    ) -> Option<(
-        [Point; 4],
-        crate::scan::rqrr::MetaData,
-        crate::scan::rqrr::Payload,
-    )>
+    ) -> Option<([Point; 4], crate::MetaData, crate::Payload)>
     where
         S: Clone,
     {
-        let try_one = |loc: &crate::scan::rqrr::SkewedGridLocation| {
+        let try_one = |loc: &crate::SkewedGridLocation| {
             let n = loc.grid_size as f64 + 1.0;
             let bounds = [
                 loc.c.map(0.0, 0.0),
@@ -340,16 +240,12 @@ where
                 loc.c.map(n, n),
                 loc.c.map(0.0, n),
             ];
-            let grid = crate::scan::rqrr::Grid {
-                grid: loc.clone().into_grid_image(self),
-                bounds,
-            };
-            grid.decode()
+            crate::decode::decode(&loc.clone().into_grid_image(self))
                 .ok()
                 .map(|(meta, payload)| (bounds, meta, payload))
         };
         // `estimate_read`: the unfitted estimate was read already (by phase one).
-        let fit_and_try = |loc: &crate::scan::rqrr::SkewedGridLocation, estimate_read: bool| {
+        let fit_and_try = |loc: &crate::SkewedGridLocation, estimate_read: bool| {
             if !fit {
                 return try_one(loc);
             }
@@ -374,16 +270,14 @@ where
                 if grid_has_alignment(jiggle.location.grid_size) {
                     // Last resort for bent codes: sample cell by cell between the alignment
                     // patterns, found one by one.
-                    let Some(pw) =
-                        crate::scan::rqrr::identify::grid::piecewise_grid(self, &jiggle.location)
+                    let Some(pw) = crate::identify::grid::piecewise_grid(self, &jiggle.location)
                     else {
                         continue;
                     };
                     let n = jiggle.location.grid_size as f64 + 1.0;
                     let c = &jiggle.location.c;
                     let bounds = [c.map(0.0, 0.0), c.map(n, 0.0), c.map(n, n), c.map(0.0, n)];
-                    let grid = crate::scan::rqrr::Grid { grid: pw, bounds };
-                    if let Ok((meta, payload)) = grid.decode() {
+                    if let Ok((meta, payload)) = crate::decode::decode(&pw) {
                         return Some((bounds, meta, payload));
                     }
                 }
@@ -401,67 +295,6 @@ where
             .alternatives(self)
             .iter()
             .find_map(|loc| fit_and_try(loc, false))
-    }
-
-    /// Find CapStones that form a grid
-    ///
-    /// By trying to match up the relative perspective of 3
-    /// [CapStones](struct.CapStone.html) along with other criteria we can find the
-    /// CapStones that corner the same QR code.
-    fn find_groupings(&mut self, capstones: Vec<crate::scan::rqrr::CapStone>) -> Vec<CapStoneGroup>
-    where
-        S: Clone,
-    {
-        let mut used_capstones = Vec::new();
-        let mut groups = Vec::new();
-        for idx in 0..capstones.len() {
-            if used_capstones.contains(&idx) {
-                continue;
-            }
-            let pairs =
-                crate::scan::rqrr::identify::find_and_rank_possible_neighbors(&capstones, idx);
-            for pair in pairs {
-                if used_capstones.contains(&pair.0) || used_capstones.contains(&pair.1) {
-                    continue;
-                }
-                let group_under_test = CapStoneGroup(
-                    capstones[pair.0].clone(),
-                    capstones[idx].clone(),
-                    capstones[pair.1].clone(),
-                );
-                // Confirm that this group has the other requirements of a QR code.
-                // A copy of the input image is used to not contaminate the
-                // original on an incorrect set of CapStones
-                let mut image_copy = self.clone();
-                if crate::scan::rqrr::SkewedGridLocation::from_group(
-                    &mut image_copy,
-                    group_under_test.clone(),
-                )
-                .is_none()
-                {
-                    continue;
-                }
-                // This is a viable set, save this grouping
-                groups.push(group_under_test);
-                used_capstones.push(pair.0);
-                used_capstones.push(idx);
-                used_capstones.push(pair.1);
-            }
-        }
-        groups
-    }
-
-    pub fn without_preparation(buf: S) -> Self {
-        for y in 0..buf.height() {
-            for x in 0..buf.width() {
-                assert!(buf.get_pixel(x, y) < 2);
-            }
-        }
-
-        PreparedImage {
-            buffer: buf,
-            cache: LruCache::new(NonZeroUsize::new(251).unwrap()),
-        }
     }
 
     /// Return the width of the image
@@ -539,18 +372,18 @@ where
         self.flood_fill(x, y, src, target_color.into(), fill)
     }
 
-    pub fn get_pixel_at_point(&self, p: Point) -> PixelColor {
+    pub(crate) fn get_pixel_at_point(&self, p: Point) -> PixelColor {
         let x = cmp::max(0, cmp::min((self.width() - 1) as i32, p.x));
         let y = cmp::max(0, cmp::min((self.height() - 1) as i32, p.y));
         self.buffer.get_pixel(x as usize, y as usize).into()
     }
 
     /// Row `y` as raw pixel values (pocketpass).
-    pub fn row(&self, y: usize) -> &[u8] {
+    pub(crate) fn row(&self, y: usize) -> &[u8] {
         self.buffer.row(y)
     }
 
-    pub fn get_pixel_at(&self, x: usize, y: usize) -> PixelColor {
+    pub(crate) fn get_pixel_at(&self, x: usize, y: usize) -> PixelColor {
         self.buffer.get_pixel(x, y).into()
     }
 
@@ -624,51 +457,11 @@ impl PreparedImage<BasicImageBuffer> {
             cache: LruCache::new(NonZeroUsize::new(251).unwrap()),
         }
     }
+}
 
-    /// Given a function with binary output, generate a searchable image
-    ///
-    /// If the given function returns `true` the matching pixel will be 'black'.
-    pub fn prepare_from_bitmap<F>(w: usize, h: usize, mut fill: F) -> Self
-    where
-        F: FnMut(usize, usize) -> bool,
-    {
-        let capacity = w.checked_mul(h).expect("Image dimensions caused overflow");
-        let mut pixels = Vec::with_capacity(capacity);
-
-        for y in 0..h {
-            for x in 0..w {
-                let col = if fill(x, y) {
-                    PixelColor::Black
-                } else {
-                    PixelColor::White
-                };
-                pixels.push(col.into())
-            }
-        }
-        let pixels = pixels.into_boxed_slice();
-        let buffer = BasicImageBuffer { w, h, pixels };
-        PreparedImage::without_preparation(buffer)
-    }
-
-    /// Given a byte valued function, generate a searchable image
-    ///
-    /// The values returned by the function are interpreted as luminance. i.e. a
-    /// value of 0 is black, 255 is white.
-    pub fn prepare_from_greyscale<F>(w: usize, h: usize, mut fill: F) -> Self
-    where
-        F: FnMut(usize, usize) -> u8,
-    {
-        let capacity = w.checked_mul(h).expect("Image dimensions caused overflow");
-        let mut data = Vec::with_capacity(capacity);
-        for y in 0..h {
-            for x in 0..w {
-                data.push(fill(x, y));
-            }
-        }
-        let pixels = data.into_boxed_slice();
-        let buffer = BasicImageBuffer { w, h, pixels };
-        PreparedImage::prepare(buffer)
-    }
+/// Whether a grid of this size has alignment patterns to sample between (version 2 and up).
+fn grid_has_alignment(grid_size: usize) -> bool {
+    grid_size > 21
 }
 
 #[cfg(test)]
@@ -803,9 +596,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Whether a grid of this size has alignment patterns to sample between (version 2 and up).
-fn grid_has_alignment(grid_size: usize) -> bool {
-    grid_size > 21
 }

@@ -1,6 +1,6 @@
 use std::{cmp, mem};
 
-use crate::scan::rqrr::{
+use crate::{
     geometry,
     identify::match_capstones::CapStoneGroup,
     prepare::PreparedImage,
@@ -45,7 +45,7 @@ fn size_from_distance(group: &CapStoneGroup) -> Option<usize> {
         + dist(&group.1.center, &group.2.center) / m_bc)
         / 2.0
         + 7.0;
-    if !n.is_finite() || n < 19.0 || n > 185.0 {
+    if !n.is_finite() || !(19.0..=185.0).contains(&n) {
         return None;
     }
     let ver = ((n - 17.0) / 4.0).round().max(1.0) as usize;
@@ -112,7 +112,7 @@ impl SkewedGridLocation {
         if grid_size > 21 {
             // pocketpass: when no alignment pattern is found near the estimate, keep the
             // estimate (as quirc does) instead of dropping the whole code; the perspective
-            // fit (`jiggle_perspective`) then corrects it.
+            // fit (`Jiggle`) then corrects it.
             if let Some(found_align) = find_alignment_pattern(img, align, &group.0, &group.2) {
                 let score = -hd.y * found_align.x + hd.x * found_align.y;
                 let finder = LeftMostFinder {
@@ -287,7 +287,7 @@ where
         (grid_size - 7) as f64,
     )?;
 
-    // pocketpass: the perspective fit (`jiggle_perspective`) costs more than everything else
+    // pocketpass: the perspective fit (`Jiggle`) costs more than everything else
     // put together; it is now done only when the first estimate does not decode (`jiggled`).
     let _ = img;
     Some(initial)
@@ -456,7 +456,7 @@ impl AreaFiller for LeftMostFinder {
 pub fn piecewise_grid<S>(
     img: &PreparedImage<S>,
     loc: &SkewedGridLocation,
-) -> Option<crate::scan::rqrr::SimpleGrid>
+) -> Option<crate::SimpleGrid>
 where
     S: ImageBuffer,
 {
@@ -511,7 +511,8 @@ where
     let mut pts = vec![(0.0, 0.0); n * n];
     for j in 0..n {
         for i in 0..n {
-            let corner = (i == 0 && j == 0) || (i == n - 1 && j == 0) || (i == 0 && j == n - 1);
+            // The three finder corners: top-left, top-right, bottom-left.
+            let corner = (j == 0 && (i == 0 || i == n - 1)) || (i == 0 && j == n - 1);
             pts[j * n + i] = if corner {
                 c.map_f(lines[i], lines[j])
             } else {
@@ -539,7 +540,7 @@ where
     }
     let cell_of = |m: f64| lines.windows(2).position(|w| m < w[1]).unwrap_or(n - 2);
     const OFFS: [(f64, f64); 5] = [(0.5, 0.5), (0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)];
-    Some(crate::scan::rqrr::SimpleGrid::from_func(size, |x, y| {
+    Some(crate::SimpleGrid::from_func(size, |x, y| {
         let p = &cells[cell_of(y as f64 + 0.5) * (n - 1) + cell_of(x as f64 + 0.5)];
         let dark = OFFS
             .iter()
@@ -570,8 +571,8 @@ pub struct Jiggle {
 }
 
 impl Jiggle {
-    /// One pass of the coordinate-wise hill climb of `jiggle_perspective`; whether it moved the
-    /// perspective.
+    /// One pass of the coordinate-wise hill climb of rqrr's `jiggle_perspective`; whether it
+    /// moved the perspective.
     pub fn pass<S>(&mut self, img: &PreparedImage<S>) -> bool
     where
         S: ImageBuffer,
@@ -599,51 +600,6 @@ impl Jiggle {
     }
 }
 
-#[allow(dead_code)]
-fn jiggle_perspective<S>(
-    img: &PreparedImage<S>,
-    mut perspective: geometry::Perspective,
-    grid_size: usize,
-) -> geometry::Perspective
-where
-    S: ImageBuffer,
-{
-    let mut best = fitness_all(img, &perspective, &FINE, grid_size);
-    let mut adjustments: [f64; 8] = [
-        perspective.0[0] * 0.02f64,
-        perspective.0[1] * 0.02f64,
-        perspective.0[2] * 0.02f64,
-        perspective.0[3] * 0.02f64,
-        perspective.0[4] * 0.02f64,
-        perspective.0[5] * 0.02f64,
-        perspective.0[6] * 0.02f64,
-        perspective.0[7] * 0.02f64,
-    ];
-
-    for _pass in 0..5 {
-        for i in 0..16 {
-            let j = i >> 1;
-            let old = perspective.0[j];
-            let step = adjustments[j];
-
-            let new = if i & 1 != 0 { old + step } else { old - step };
-
-            perspective.0[j] = new;
-            let test = fitness_all(img, &perspective, &FINE, grid_size);
-            if test > best {
-                best = test
-            } else {
-                perspective.0[j] = old
-            }
-        }
-
-        #[allow(clippy::needless_range_loop)]
-        for i in 0..8 {
-            adjustments[i] *= 0.5f64;
-        }
-    }
-    perspective
-}
 /* Compute a fitness score for the currently configured perspective
  * transform, using the features we expect to find by scanning the
  * grid.

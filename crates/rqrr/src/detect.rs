@@ -1,5 +1,5 @@
-use crate::scan::rqrr::prepare::{AreaFiller, ImageBuffer, PixelColor};
-use crate::scan::rqrr::{
+use crate::prepare::{AreaFiller, ImageBuffer, PixelColor};
+use crate::{
     geometry::Perspective,
     identify::Point,
     prepare::{ColoredRegion, PreparedImage, Row},
@@ -428,3 +428,4 @@ impl AreaFiller for AllCornerFinder {
         }
     }
 }
+
