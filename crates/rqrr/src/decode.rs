@@ -938,6 +938,17 @@ fn format_syndromes(u: u16) -> Result<[GF16; 64], [GF16; 64]> {
 mod tests {
     use super::*;
 
+    // pocketpass: stands in for upstream's `test_invalid_version` (tests/test_errors.rs), whose
+    // GIF showed a grid of a size no version has.
+    #[test]
+    fn test_version_from_size() {
+        assert_eq!(Version::from_size(21), Ok(Version(1)));
+        assert_eq!(Version::from_size(177), Ok(Version(40)));
+        assert_eq!(Version::from_size(17), Err(DeQRError::InvalidVersion));
+        assert_eq!(Version::from_size(0), Err(DeQRError::InvalidVersion));
+        assert_eq!(Version::from_size(181), Err(DeQRError::InvalidVersion));
+    }
+
     #[test]
     fn test_mask_0() {
         let test = [

@@ -429,3 +429,399 @@ impl AreaFiller for AllCornerFinder {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prepare::BasicImageBuffer;
+
+    #[test]
+    fn test_capstone_finder_small() {
+        let mut line = [1, 0, 1, 1, 1, 0, 1, 0].iter();
+
+        let mut finder = LineScanner::new(PixelColor::White);
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            Some(LinePosition {
+                left: 1,
+                stone: 3,
+                right: 7,
+            }),
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+    }
+
+    #[test]
+    fn test_capstone_finder_start() {
+        let mut line = [0, 1, 1, 1, 0, 1, 0].iter();
+
+        let mut finder = LineScanner::new(PixelColor::Black);
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            Some(LinePosition {
+                left: 0,
+                stone: 2,
+                right: 6,
+            }),
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+    }
+
+    #[test]
+    fn test_capstone_finder_multiple() {
+        let mut line = [0, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0].iter();
+
+        let mut finder = LineScanner::new(PixelColor::Black);
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            Some(LinePosition {
+                left: 0,
+                stone: 2,
+                right: 6,
+            }),
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            Some(LinePosition {
+                left: 6,
+                stone: 8,
+                right: 12,
+            }),
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+    }
+
+    #[test]
+    fn test_capstone_finder_variance() {
+        let mut line = [1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0].iter();
+
+        let mut finder = LineScanner::new(PixelColor::White);
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            None,
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+        assert_eq!(
+            Some(LinePosition {
+                left: 1,
+                stone: 6,
+                right: 13,
+            }),
+            finder.advance(PixelColor::from(*line.next().unwrap()))
+        );
+    }
+
+    // pocketpass: upstream built these with `prepare_from_bitmap`, which is removed; the
+    // bitmap goes to `from_bits` instead.
+    fn img_from_array(array: [[u8; 3]; 3]) -> PreparedImage<BasicImageBuffer> {
+        let bits = array.iter().flatten().copied().collect();
+        PreparedImage::from_bits(3, 3, bits)
+    }
+
+    #[test]
+    fn test_one_corner_finder() {
+        let mut test_u = img_from_array([[1, 0, 1], [1, 0, 1], [1, 1, 1]]);
+        let finder = FirstCornerFinder::new(Point { x: 0, y: 0 });
+
+        let res = test_u.repaint_and_apply((0, 0), PixelColor::Tmp1, finder);
+        assert_eq!(Point { x: 2, y: 2 }, res.best());
+    }
+
+    #[test]
+    fn test_all_corner_finder() {
+        let mut test_u = img_from_array([[1, 0, 1], [1, 0, 1], [1, 1, 1]]);
+        let initial = Point { x: 0, y: 0 };
+        let one_corner = Point { x: 2, y: 2 };
+        let finder = AllCornerFinder::new(initial, one_corner);
+
+        let res = test_u.repaint_and_apply((0, 0), PixelColor::Tmp1, finder);
+        let corners = res.best();
+        assert_eq!(Point { x: 2, y: 2 }, corners[0]);
+        assert_eq!(Point { x: 0, y: 2 }, corners[1]);
+        assert_eq!(Point { x: 0, y: 0 }, corners[2]);
+        assert_eq!(Point { x: 2, y: 0 }, corners[3]);
+    }
+
+    #[test]
+    fn test_minimal_capstone() {
+        let array = [
+            [1, 1, 1, 1, 1, 1, 1],
+            [1, 0, 0, 0, 0, 0, 1],
+            [1, 0, 1, 1, 1, 0, 1],
+            [1, 0, 1, 1, 1, 0, 1],
+            [1, 0, 1, 1, 1, 0, 1],
+            [1, 0, 0, 0, 0, 0, 1],
+            [1, 1, 1, 1, 1, 1, 1],
+        ];
+
+        let bits = array.iter().flatten().copied().collect();
+        let mut prep_image = crate::PreparedImage::from_bits(7, 7, bits);
+
+        let caps = crate::capstones_from_image(&mut prep_image);
+        assert_eq!(1, caps.len());
+        assert_eq!(Point { x: 3, y: 3 }, caps[0].center)
+    }
+
+    // pocketpass: upstream's `test_cap*` read four small PNG files; these draw fixtures of the
+    // same four cases as text instead ('#' black), two pixels a module.
+    fn find_in_drawing(rows: &[&str]) -> Vec<CapStone> {
+        let w = rows[0].len();
+        let bits = rows
+            .iter()
+            .flat_map(|r| {
+                assert_eq!(r.len(), w);
+                r.bytes().map(|b| u8::from(b == b'#'))
+            })
+            .collect();
+        let mut img = crate::PreparedImage::from_bits(w, rows.len(), bits);
+        crate::capstones_from_image(&mut img)
+    }
+
+    #[test]
+    fn test_cap() {
+        let caps = find_in_drawing(&[
+            "..................",
+            "..................",
+            "..##############..",
+            "..##############..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##############..",
+            "..##############..",
+            "..................",
+            "..................",
+        ]);
+        assert_eq!(1, caps.len());
+        // Pixels 2 to 15 inclusive: the centre is 8.5, rounded up.
+        assert_eq!(Point { x: 9, y: 9 }, caps[0].center);
+    }
+
+    #[test]
+    fn test_cap_connected() {
+        // The stone touches the ring: one region, not a finder pattern.
+        let caps = find_in_drawing(&[
+            "..................",
+            "..................",
+            "..##############..",
+            "..##############..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..##########..",
+            "..##..##########..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##############..",
+            "..##############..",
+            "..................",
+            "..................",
+        ]);
+        assert_eq!(0, caps.len());
+    }
+
+    #[test]
+    fn test_cap_disconnected() {
+        // The ring is cut in two: the stone has no ring around it.
+        let caps = find_in_drawing(&[
+            "..................",
+            "..................",
+            "..#######.######..",
+            "..#######.######..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..######..##..",
+            "..##..........##..",
+            "..##..........##..",
+            "..#######.######..",
+            "..#######.######..",
+            "..................",
+            "..................",
+        ]);
+        assert_eq!(0, caps.len());
+    }
+
+    #[test]
+    fn test_cap_size() {
+        // The stone is far too small for its ring (1 : 3 : 1 broken).
+        let caps = find_in_drawing(&[
+            "..................",
+            "..................",
+            "..##############..",
+            "..##############..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##.....##...##..",
+            "..##.....##...##..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##..........##..",
+            "..##############..",
+            "..##############..",
+            "..................",
+            "..................",
+        ]);
+        assert_eq!(0, caps.len());
+    }
+}
