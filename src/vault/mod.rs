@@ -571,8 +571,17 @@ impl std::io::Write for FixedWriter<'_> {
     }
 }
 
+/// Reads the decrypted payload. Every account is validated as parsing validates it: a file that
+/// decrypts is authentic, not necessarily sensible (a backup made by another program, an edited
+/// vault), and an account no code can be made for (say, ten digits) would otherwise reach the
+/// code generator, which panics on it. Such a file is damage, like any payload that is not ours.
 fn decode_contents(plaintext: &[u8], path: &Path) -> Result<Contents, VaultError> {
-    serde_json::from_slice(plaintext).map_err(|_| VaultError::Corrupt(path.to_owned()))
+    let contents: Contents =
+        serde_json::from_slice(plaintext).map_err(|_| VaultError::Corrupt(path.to_owned()))?;
+    if contents.accounts.iter().any(|a| a.validate().is_err()) {
+        return Err(VaultError::Corrupt(path.to_owned()));
+    }
+    Ok(contents)
 }
 
 /// Two accounts with the same name and issuer (ignoring case) cannot be told apart by users.
