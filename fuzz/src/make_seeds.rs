@@ -127,6 +127,31 @@ fn main() {
     frame.extend_from_slice(&(h - 1).to_le_bytes());
     frame.extend_from_slice(image.as_raw());
     put("luma_frame", "qr", &frame);
+
+    // Portal bodies: route byte, content-type/Origin byte, body (see portal_bodies.rs).
+    let bodies: [(u8, u8, &str); 6] = [
+        (
+            0,
+            0,
+            r#"{"username":"alice","password":"correct horse battery"}"#,
+        ),
+        (3, 0, r#"{"name":"Laptop"}"#),
+        (4, 4, r#"{"otp":"123456"}"#),
+        (
+            6,
+            0,
+            r#"{"username":"alice","password":"x","otp":"123456"}"#,
+        ),
+        (7, 0, r#"{"offset_seconds":86400}"#),
+        (12, 1, "csrf=@csrf@&name=Phone"),
+    ];
+    for (i, (route, kind, body)) in bodies.iter().enumerate() {
+        put(
+            "portal_bodies",
+            &format!("body{i}"),
+            &[&[*route, *kind][..], body.as_bytes()].concat(),
+        );
+    }
 }
 
 /// Draws `qr` with `scale` pixels a module and the standard four-module quiet zone.
