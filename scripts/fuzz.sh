@@ -18,7 +18,7 @@ all=(otp_payload migration_batch vault_file image_file luma_frame portal_bodies)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
-# The longest input worth trying per target: text up to what parse_payload reads, whole vault
+# The longest input worth trying per target: text up to what parse_key_link reads, whole vault
 # files, images big enough to hold a real QR code, frames up to 512×512.
 max_len() {
   case "$1" in

@@ -13,6 +13,7 @@ PACKAGES=(
   python3-pyotp     # the portal test that checks its keys against pyotp's codes
   python3-argon2    # tests/fixtures/transfer/writers: Authenticator Pro's and Proton's exports (Argon2id)
   python3-nacl      # the same writers (Ente's libsodium export) and the secretstream test against PyNaCl
+  zbar-tools        # zbarimg, a QR decoder in C that reads our Google Authenticator export codes back
   libclang-dev      # bindgen, for the V4L2 bindings under the camera crate (nokhwa, scan)
   libv4l-dev        # V4L2 headers for the same bindings (camera on Linux)
   xvfb              # the screen-capture test shows a QR code in a window on a virtual X server

@@ -63,14 +63,15 @@ fn vault_payload_with_an_impossible_code_length_is_damage_not_a_panic() {
 fn otp_link_with_nul_label_and_broken_escapes_says_the_secret_is_missing() {
     let text = b"otpauth://totp/A\0\0\0\0%%%%%%%%%%%%%%%%%%otp/";
     let text = String::from_utf8_lossy(text);
-    let err = otp::parse_payload(&text).expect_err("no key in it");
+    let err = otp::parse_key_link(&text).expect_err("no key in it");
     assert!(matches!(err, OtpError::MissingSecret), "{err:?}");
 }
 
-/// `vault_file` (no crash in its run): a header the fuzzer made with a checksum that holds and
-/// format version 256. It is a newer file, not damage and not a wrong PIN: no attempt counted.
+/// `vault_file` (no crash in its run): a header the fuzzer made, format version 1 with a
+/// checksum that holds, that asks for zero PBKDF2 iterations. It is damage, not a wrong PIN: no
+/// attempt is counted and nothing is derived.
 #[test]
-fn vault_header_from_a_far_newer_version_is_named_so_and_counts_no_attempt() {
+fn vault_header_asking_for_zero_iterations_is_damage_and_counts_no_attempt() {
     use sha2::Digest;
     let mut file = data_encoding::HEXLOWER
         .decode(
@@ -83,14 +84,32 @@ fn vault_header_from_a_far_newer_version_is_named_so_and_counts_no_attempt() {
     let dir = tempfile::tempdir().expect("temporary folder");
     std::fs::write(dir.path().join(VAULT_FILE), &file).expect("write vault");
     let err = Vault::unlock_insecure_for_tests(dir.path(), &Pin::entered(PIN), 1)
-        .expect_err("a version this build cannot read");
-    assert!(
-        matches!(err, VaultError::UnsupportedVersion { version: 256, .. }),
-        "{err:?}"
-    );
+        .expect_err("no key can be derived with zero iterations");
+    assert!(matches!(err, VaultError::Corrupt(_)), "{err:?}");
     assert_eq!(Vault::failed_attempts(dir.path()).expect("counter"), 0);
+    assert_eq!(u16::from_le_bytes([file[8], file[9]]), 1, "the current format");
+    assert_eq!(&file[12..16], &[0, 0, 0, 0], "zero iterations");
     assert!(matches!(
         format::parse(&file, Path::new("v")),
-        Err(VaultError::UnsupportedVersion { version: 256, .. })
+        Err(VaultError::Corrupt(_))
     ));
+}
+
+/// `image_file` (no crash, timeout or out-of-memory in its run): a PNG from the fuzzer's corpus
+/// whose header is cut inside its IHDR chunk. `pocketpass scan FILE` names the file and what
+/// the decoder said, instead of a panic or an empty answer.
+#[test]
+fn image_file_cut_inside_its_png_header_is_a_bad_image_named_by_its_path() {
+    let bytes = data_encoding::HEXLOWER
+        .decode(b"89504e470d0a1a0a0000000d494844520000005a005a0800000000")
+        .expect("hex");
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("cut.png");
+    std::fs::write(&path, &bytes).expect("write image");
+    let err = pocketpass::scan::read_texts(&pocketpass::scan::Source::File(path.clone()))
+        .expect_err("no picture in it");
+    match err {
+        pocketpass::scan::SourceError::BadImage { path: named, .. } => assert_eq!(named, path),
+        other => panic!("expected BadImage, got {other:?}"),
+    }
 }

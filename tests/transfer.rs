@@ -1,8 +1,8 @@
 //! Moving accounts in and out: other authenticators' exports read with `transfer::read` (every
 //! format and version, wrong passwords, damaged files, hostile key-derivation costs, files
 //! mixing good and unimportable entries, re-imports), the preview, and the exports read back
-//! by tools other than ours (Python written from Aegis' docs/vault.md, crates.io's rqrr, pyotp,
-//! oathtool). Fixtures in tests/fixtures/transfer/ were made by the independent Python writers
+//! by tools other than ours (Python written from Aegis' docs/vault.md, crates.io's rqrr and
+//! zbar, pyotp, oathtool). Fixtures in tests/fixtures/transfer/ were made by the independent Python writers
 //! in tests/fixtures/transfer/writers/ (see its README).
 //!
 //! - `formats`: each fixture imports the accounts it holds, field for field.

@@ -1,5 +1,5 @@
 //! Arbitrary bytes as an image file, read the way `pocketpass scan FILE` and `pocketpass add
-//! --scan FILE` read it: `scan::payloads(&Source::File(path))`, which decodes the PNG, JPEG or
+//! --scan FILE` read it: `scan::read_texts(&Source::File(path))`, which decodes the PNG, JPEG or
 //! WebP under the size limits and looks for QR codes within the decode budget.
 //!
 //! Checked: the decoder never hands on a frame beyond `MAX_IMAGE_SIDE` a side, and a refusal is
@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(frame.height() <= MAX_IMAGE_SIDE as usize);
         assert_eq!(frame.data().len(), frame.width() * frame.height());
     }
-    match scan::payloads(&Source::File(path)) {
+    match scan::read_texts(&Source::File(path)) {
         Ok(texts) => assert!(!texts.is_empty()),
         Err(SourceError::BadImage { .. } | SourceError::NoCode(_) | SourceError::OutOfTime(_)) => {}
         Err(e) => panic!("unexpected refusal for a readable file: {e}"),

@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// Both decoders promise each payload once, however many finder triples saw it.
-fn distinct(codes: &[scan::Code]) {
+fn distinct(codes: &[scan::FoundCode]) {
     for (i, a) in codes.iter().enumerate() {
         assert!(
             codes[i + 1..].iter().all(|b| b.bytes != a.bytes),

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use libfuzzer_sys::fuzz_target;
-use pocketpass::otp::{self, MigrationBatch, Payload, MAX_BATCH_SIZE};
+use pocketpass::otp::{self, MigrationBatch, KeyLink, MAX_BATCH_SIZE};
 
 fuzz_target!(|data: &[u8]| {
     let mut batch = MigrationBatch::new();
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         } else {
             String::from_utf8_lossy(body).into_owned()
         };
-        let Ok(Payload::Migration(part)) = otp::parse_payload(&text) else {
+        let Ok(KeyLink::Migration(part)) = otp::parse_key_link(&text) else {
             continue;
         };
         let (id, size, index, count) = (

@@ -1,4 +1,4 @@
-//! Arbitrary text as scanned or pasted, through `otp::parse_payload`: the one function that
+//! Arbitrary text as scanned or pasted, through `otp::parse_key_link`: the one function that
 //! `pocketpass add`, the scanner and the window use to turn a QR code's text into accounts.
 //!
 //! Beyond "no panic", it checks what the rest of the app relies on: every account that comes out
@@ -7,15 +7,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pocketpass::otp::{self, Account, Payload, MAX_BATCH_SIZE};
+use pocketpass::otp::{self, Account, KeyLink, MAX_BATCH_SIZE};
 
 fuzz_target!(|data: &[u8]| {
     // Scanned payloads reach the parser as text; invalid UTF-8 becomes U+FFFD as it does in the
     // QR character-set decoding, so the fuzzer is not wasted on inputs that never arrive.
     let text = String::from_utf8_lossy(data);
-    match otp::parse_payload(&text) {
-        Ok(Payload::Account(account)) => check(&account),
-        Ok(Payload::Migration(part)) => {
+    match otp::parse_key_link(&text) {
+        Ok(KeyLink::Account(account)) => check(&account),
+        Ok(KeyLink::Migration(part)) => {
             assert!(!part.accounts.is_empty(), "an export part without accounts");
             assert!(part.batch_size >= 1 && part.batch_size <= MAX_BATCH_SIZE);
             assert!(part.batch_index < part.batch_size);

@@ -25,6 +25,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use libfuzzer_sys::fuzz_target;
+use pocketpass_portal::config::PublicUrl;
 use pocketpass_portal::{app, Clock, Config, Portal};
 use tower::ServiceExt;
 
@@ -78,8 +79,11 @@ fn world() -> &'static World {
             .expect("runtime");
         let dir = tempfile::tempdir().expect("temporary folder");
         let db = dir.path().join("portal.sqlite3");
+        // An in-process portal has no listen address: it answers to its public URL, the
+        // `Host` every request below names.
         let config = Config {
             test_api: true,
+            public_url: Some(PublicUrl::parse(&format!("http://{HOST}")).expect("public URL")),
             ..Config::default()
         };
         let portal = Portal::open(config, db.to_str().expect("UTF-8 path"), Clock::fixed(T0))
@@ -109,7 +113,7 @@ async fn log_in(app: &Router, portal: &Portal) -> (String, String) {
     let (status, cookie, _) = send(app, "/api/login", "application/json", login, None).await;
     assert_eq!(status, StatusCode::OK);
     let code = portal
-        .outbox
+        .outbox()
         .for_user(Some("alice"))
         .last()
         .expect("an SMS")
@@ -212,7 +216,7 @@ fuzz_target!(|data: &[u8]| {
         "500 for {path}: {}",
         String::from_utf8_lossy(&body)
     );
-    w.portal.clock.set_offset(0);
+    w.portal.clock().set_offset(0);
 });
 
 fn replace(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {

@@ -1,5 +1,5 @@
 //! Exports read back by tools other than ours: an Aegis vault decrypted by a Python script
-//! written from Aegis' docs/vault.md, Google Authenticator QR codes decoded by crates.io's rqrr
+//! written from Aegis' docs/vault.md, Google Authenticator QR codes decoded by crates.io's rqrr and by zbar
 //! and their payload by a Python protobuf reader, otpauth lines parsed by pyotp, and codes equal
 //! to oathtool's.
 
@@ -8,6 +8,25 @@ use pocketpass::transfer::{self, export, Format};
 use pocketpass::vault::Password;
 
 use super::support::{account, assert_holds, oathtool, password, python, read_err, ALL};
+
+/// The text zbar's `zbarimg` reads from a PNG (written to a private temporary folder: the
+/// test's keys are made up).
+fn zbarimg(png: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("code.png");
+    std::fs::write(&path, png).unwrap();
+    let out = std::process::Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("zbarimg is needed ({e}); run scripts/install-deps.sh"));
+    assert!(
+        out.status.success(),
+        "zbarimg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+}
 
 fn accounts() -> Vec<Account> {
     ALL.iter().map(|k| account(k)).collect()
@@ -171,6 +190,8 @@ fn google_codes_decode_with_another_qr_reader_and_hold_at_most_ten_accounts() {
         assert_eq!(grids.len(), 1);
         let (_, text) = grids[0].decode().unwrap();
         assert_eq!(text, code.text.as_str());
+        // And zbar, a decoder in C sharing no code with ours.
+        assert_eq!(zbarimg(&code.png), code.text.as_str());
         texts.push_str(&text);
         texts.push('\n');
     }
