@@ -36,6 +36,17 @@ fn pp(dir: &Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Gives a spawned child (stdin, stdout and stderr piped) its input and waits for it.
+fn finish(mut child: std::process::Child, input: &str) -> Output {
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
@@ -590,20 +601,14 @@ fn pin_stdin_reads_only_its_own_line() {
         bin = env!("CARGO_BIN_EXE_pocketpass"),
         dir = dir.path().display()
     );
-    let mut child = Command::new("sh")
+    let child = Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PIN}\nthe rest of the input\n").as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = finish(child, &format!("{PIN}\nthe rest of the input\n"));
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "287082\nthe rest of the input");
 }
@@ -616,7 +621,7 @@ fn a_key_link_on_the_command_line_leaves_proc_before_the_pin_prompt() {
     let dir = tempfile::tempdir().unwrap();
     let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
     let link = format!("otpauth://totp/HPC:carol?secret={secret}&issuer=HPC");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pocketpass"))
+    let child = Command::new(env!("CARGO_BIN_EXE_pocketpass"))
         .arg("--data-dir")
         .arg(dir.path())
         .args(["--pin-stdin", "add", &link])
@@ -646,13 +651,7 @@ fn a_key_link_on_the_command_line_leaves_proc_before_the_pin_prompt() {
         "the key is visible in {cmdline}: {shown}"
     );
     assert!(shown.contains(" add "), "the other arguments stay: {shown}");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(pin_line().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = finish(child, &pin_line());
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "added HPC: carol");
 }

@@ -87,7 +87,11 @@ fn vault_header_asking_for_zero_iterations_is_damage_and_counts_no_attempt() {
         .expect_err("no key can be derived with zero iterations");
     assert!(matches!(err, VaultError::Corrupt(_)), "{err:?}");
     assert_eq!(Vault::failed_attempts(dir.path()).expect("counter"), 0);
-    assert_eq!(u16::from_le_bytes([file[8], file[9]]), 1, "the current format");
+    assert_eq!(
+        u16::from_le_bytes([file[8], file[9]]),
+        1,
+        "the current format"
+    );
     assert_eq!(&file[12..16], &[0, 0, 0, 0], "zero iterations");
     assert!(matches!(
         format::parse(&file, Path::new("v")),

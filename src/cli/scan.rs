@@ -149,18 +149,8 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         let (result, ms) = match scan::load_image_file(path) {
             Ok(frame) => {
                 let start = Instant::now();
-                let decoded = scan::decode_within(&frame, scan::DECODE_BUDGET);
-                let ms = start.elapsed().as_secs_f64() * 1000.0;
-                let texts = decoded
-                    .codes
-                    .into_iter()
-                    .filter_map(|c| c.text)
-                    .collect::<Vec<_>>();
-                if texts.is_empty() && !decoded.complete {
-                    (Err(SourceError::OutOfTime(name.clone())), Some(ms))
-                } else {
-                    (Ok(texts), Some(ms))
-                }
+                let texts = scan::frame_texts(&frame, &name);
+                (texts, Some(start.elapsed().as_secs_f64() * 1000.0))
             }
             Err(e) => (Err(e), None),
         };

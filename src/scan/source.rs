@@ -193,23 +193,26 @@ pub fn scan_stream(
     Ok(Vec::new())
 }
 
+/// The texts of the QR codes in one still picture (an image file's), read within
+/// [`DECODE_BUDGET`]. When the budget ran out before any code was read, the picture may still
+/// hold one: [`SourceError::OutOfTime`] names it (`name`) rather than "no code".
+pub fn frame_texts(frame: &LumaFrame, name: &str) -> Result<Vec<String>, SourceError> {
+    let decoded = decode_within(frame, DECODE_BUDGET);
+    let texts: Vec<String> = decoded.codes.into_iter().filter_map(|c| c.text).collect();
+    if texts.is_empty() && !decoded.complete {
+        return Err(SourceError::OutOfTime(name.to_owned()));
+    }
+    Ok(texts)
+}
+
 /// The texts of the QR codes `source` shows (for a clipboard holding a link: the link itself).
 /// An error when the source cannot be read or shows no code. This is what `pocketpass add
 /// --scan FILE|--screen|--camera` calls.
 pub fn read_texts(source: &Source) -> Result<Vec<String>, SourceError> {
     let (texts, what) = match source {
         Source::File(path) => {
-            let frame = load_image_file(path)?;
-            let decoded = decode_within(&frame, DECODE_BUDGET);
-            let texts = decoded
-                .codes
-                .into_iter()
-                .filter_map(|c| c.text)
-                .collect::<Vec<_>>();
-            if texts.is_empty() && !decoded.complete {
-                return Err(SourceError::OutOfTime(path.display().to_string()));
-            }
-            (texts, path.display().to_string())
+            let name = path.display().to_string();
+            (frame_texts(&load_image_file(path)?, &name)?, name)
         }
         Source::Screen => (super::screen::scan_screens()?, "the screen".to_owned()),
         Source::Camera { index, timeout } => {
