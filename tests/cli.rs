@@ -36,6 +36,18 @@ fn pp(dir: &Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Installs bob's TOTP key (RFC 6238's secret) in a new vault under [`PIN`].
+fn add_bob(dir: &Path) {
+    ok(
+        dir,
+        &[
+            "add",
+            "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        ],
+        &pin_line(),
+    );
+}
+
 /// Gives a spawned child (stdin, stdout and stderr piped) its input and waits for it.
 fn finish(mut child: std::process::Child, input: &str) -> Output {
     child
@@ -588,14 +600,7 @@ fn terminal_escapes_in_a_key_never_reach_the_terminal() {
 #[test]
 fn pin_stdin_reads_only_its_own_line() {
     let dir = tempfile::tempdir().unwrap();
-    ok(
-        dir.path(),
-        &[
-            "add",
-            "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
-        ],
-        &pin_line(),
-    );
+    add_bob(dir.path());
     let script = format!(
         "{bin} --data-dir {dir} --pin-stdin code --at 59 && cat",
         bin = env!("CARGO_BIN_EXE_pocketpass"),
@@ -664,14 +669,7 @@ fn a_key_link_on_the_command_line_leaves_proc_before_the_pin_prompt() {
 #[test]
 fn change_pin_when_the_folder_flush_fails_tells_the_truth() {
     let dir = tempfile::tempdir().unwrap();
-    ok(
-        dir.path(),
-        &[
-            "add",
-            "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
-        ],
-        &pin_line(),
-    );
+    add_bob(dir.path());
     let new_pin = "739164";
     let output = Command::new("strace")
         .args(["-f", "-qq", "-o", "/dev/null", "-P"])
@@ -714,14 +712,7 @@ fn change_pin_when_the_folder_flush_fails_tells_the_truth() {
 fn an_edited_vault_header_is_damage_and_counts_no_attempt() {
     use sha2::Digest;
     let dir = tempfile::tempdir().unwrap();
-    ok(
-        dir.path(),
-        &[
-            "add",
-            "otpauth://totp/HPC:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
-        ],
-        &pin_line(),
-    );
+    add_bob(dir.path());
     let path = dir.path().join("vault.pocketpass");
     let mut bytes = fs::read(&path).unwrap();
     bytes[12..16].copy_from_slice(&100_000_000u32.to_le_bytes());

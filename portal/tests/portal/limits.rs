@@ -174,13 +174,7 @@ async fn parallel_wrong_passwords_on_the_login_page_never_exceed_the_limit() {
 #[tokio::test]
 async fn parallel_wrong_sms_codes_never_exceed_the_tries() {
     let p = portal();
-    add_user(&p, "alice", "alice password 1").await;
-    let mut c = Client::new(&p);
-    c.post(
-        "/api/login",
-        json!({"username": "alice", "password": "alice password 1"}),
-    )
-    .await;
+    let mut c = alice_at_the_sms_step(&p).await;
     let good = last_sms_code(&p, "alice");
     let bad = if good == "000000" { "111111" } else { "000000" };
     let mut set = JoinSet::new();
@@ -205,13 +199,7 @@ async fn parallel_wrong_sms_codes_never_exceed_the_tries() {
 #[tokio::test]
 async fn parallel_resends_send_one_sms_per_cooldown() {
     let p = portal();
-    add_user(&p, "alice", "alice password 1").await;
-    let mut c = Client::new(&p);
-    c.post(
-        "/api/login",
-        json!({"username": "alice", "password": "alice password 1"}),
-    )
-    .await;
+    let mut c = alice_at_the_sms_step(&p).await;
     set_clock(&mut c, 30).await;
     let mut set = JoinSet::new();
     for _ in 0..10 {

@@ -10,13 +10,7 @@ use crate::support::*;
 #[tokio::test]
 async fn a_dns_rebinding_host_is_refused() {
     let p = portal();
-    add_user(&p, "alice", "alice password 1").await;
-    let mut c = Client::new(&p);
-    c.post(
-        "/api/login",
-        json!({"username": "alice", "password": "alice password 1"}),
-    )
-    .await;
+    let _alice = alice_at_the_sms_step(&p).await;
     // A page on rebind.attacker.example whose name now points at the portal's address: the
     // browser sends the attacker's name as Host (and Origin), with no cookie of the portal's.
     let mut evil = Client::new(&p);

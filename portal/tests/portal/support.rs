@@ -230,6 +230,19 @@ pub fn last_sms_code(p: &Portal, username: &str) -> String {
         .clone()
 }
 
+/// Adds alice (password `alice password 1`) and passes the password step of her login through
+/// the API: the client waits at the SMS step.
+pub async fn alice_at_the_sms_step(p: &Arc<Portal>) -> Client {
+    add_user(p, "alice", "alice password 1").await;
+    let mut c = Client::new(p);
+    c.post(
+        "/api/login",
+        json!({"username": "alice", "password": "alice password 1"}),
+    )
+    .await;
+    c
+}
+
 /// Logs `c` in through the JSON API (password, then the SMS code from the outbox).
 pub async fn api_login(c: &mut Client, p: &Portal, username: &str, password: &str) {
     let r = c
