@@ -136,7 +136,12 @@ struct Read {
 
 impl Read {
     fn of(file: ImportFile) -> Self {
-        let encrypted = if file.encrypted { ", encrypted" } else { "" };
+        // Most variants say "encrypted" themselves ("old encrypted format"); say it once.
+        let encrypted = if file.encrypted && !file.variant.contains("encrypted") {
+            ", encrypted"
+        } else {
+            ""
+        };
         Self {
             title: format!("{} ({}{encrypted})", file.format, file.variant),
             entries: file.entries,
