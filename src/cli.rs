@@ -262,12 +262,6 @@ fn now() -> u64 {
 
 fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    // Lines name keys, whose labels come from whoever made the QR code: never let their
-    // control characters reach the terminal.
-    let print = |out: &mut std::io::StdoutLock, line: String| {
-        writeln!(out, "{}", safe(&line))
-            .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))
-    };
     match command {
         Command::Add {
             uri,
@@ -299,17 +293,17 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                 Ok([KeyLink::Account(account)]) => {
                     let name = account.display_name();
                     vault.add(account)?;
-                    print(&mut out, format!("added {name}"))?;
+                    line(&mut out, &format!("added {name}"))?;
                     warn_unflushed(&mut vault);
                 }
                 Ok([KeyLink::Migration(part)]) => {
                     let report = vault.merge(part.accounts)?;
-                    print(&mut out, describe_import(&report))?;
+                    line(&mut out, &describe_import(&report))?;
                     warn_unflushed(&mut vault);
                     if part.batch_size > 1 {
-                        print(
+                        line(
                             &mut out,
-                            format!(
+                            &format!(
                                 "this was part {} of {} of the export; add the other parts too",
                                 part.batch_index + 1,
                                 part.batch_size
@@ -328,7 +322,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                         })
                         .collect();
                     let report = vault.merge(accounts)?;
-                    print(&mut out, describe_import(&report))?;
+                    line(&mut out, &describe_import(&report))?;
                     warn_unflushed(&mut vault);
                 }
             }
@@ -336,7 +330,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
         Command::List => {
             let mut vault = unlock(dir, secrets)?;
             if vault.accounts().is_empty() {
-                print(&mut out, "no accounts installed".into())?;
+                line(&mut out, "no accounts installed")?;
             }
             for account in vault.accounts() {
                 let kind = match account.kind {
@@ -352,10 +346,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                 if let Some(expires) = account.extra("expires") {
                     details.push_str(&format!(" expires {expires}"));
                 }
-                // The tab separates the columns; each column is escaped on its own.
-                writeln!(out, "{}\t{}", safe(&account.display_name()), safe(&details)).map_err(
-                    |e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")),
-                )?;
+                columns(&mut out, &[&account.display_name(), &details])?;
             }
             warn_unflushed(&mut vault);
         }
@@ -385,7 +376,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                 },
             };
             let code = vault.code(index, at.unwrap_or_else(now))?;
-            print(&mut out, code.as_str().to_owned())?;
+            line(&mut out, code.as_str())?;
             warn_unflushed(&mut vault);
         }
         Command::Remove { name, yes } => {
@@ -403,7 +394,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                 }
             }
             vault.remove(&shown)?;
-            print(&mut out, format!("removed {shown}"))?;
+            line(&mut out, &format!("removed {shown}"))?;
             warn_unflushed(&mut vault);
         }
         Command::Rename { old, new } => {
@@ -411,9 +402,9 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             let index = vault.find(&old)?;
             let before = vault.accounts()[index].display_name();
             vault.rename(&before, &new)?;
-            print(
+            line(
                 &mut out,
-                format!(
+                &format!(
                     "renamed {before} to {}",
                     vault.accounts()[index].display_name()
                 ),
@@ -424,7 +415,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             let mut vault = unlock(dir, secrets)?;
             let pin = secrets.new_pin("New PIN")?;
             vault.change_pin(&pin)?;
-            print(&mut out, "PIN changed".into())?;
+            line(&mut out, "PIN changed")?;
             warn_unflushed(&mut vault);
         }
         Command::Export {
@@ -467,6 +458,19 @@ fn scanned_key_links(source: &crate::scan::Source) -> Result<Vec<KeyLink>, CliEr
         Some(e) if keys.is_empty() => Err(e.into()),
         _ => Ok(keys),
     }
+}
+
+/// Writes one line of output. Lines name keys, whose labels come from whoever made the QR
+/// code: their control characters never reach the terminal.
+fn line(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
+    columns(out, &[text])
+}
+
+/// Writes one line of tab-separated columns, each escaped on its own so the tabs stay tabs.
+fn columns(out: &mut dyn Write, columns: &[&str]) -> Result<(), CliError> {
+    let escaped: Vec<_> = columns.iter().map(|c| safe(c)).collect();
+    writeln!(out, "{}", escaped.join("\t"))
+        .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))
 }
 
 /// Tells the user about a change that is in place but that the disk did not confirm. The

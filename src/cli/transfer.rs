@@ -14,7 +14,9 @@ use std::path::Path;
 use clap::ValueEnum;
 use zeroize::Zeroizing;
 
-use super::{describe_import, exit, safe, unlock, warn_unflushed, CliError, Secrets};
+use super::{
+    columns, describe_import, exit, line, safe, unlock, warn_unflushed, CliError, Secrets,
+};
 use crate::otp::Account;
 use crate::transfer::{self, export, Entry, ImportFile, PreviewRow, Status, TransferError};
 use crate::vault::{self, KdfCost, Password, Vault};
@@ -202,10 +204,7 @@ fn print_preview(out: &mut dyn Write, read: &Read, rows: &[PreviewRow]) -> Resul
                 format!("not importable: {reason}")
             }
         };
-        // Each column is escaped on its own, so the tab between them stays a tab.
-        let row_line = format!("{}\t{}", safe(&row.label), safe(&status));
-        writeln!(out, "{row_line}")
-            .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))?;
+        columns(out, &[&row.label, &status])?;
     }
     for note in &read.notes {
         line(out, &format!("note: {note}"))?;
@@ -440,11 +439,6 @@ fn create_private_dir(dir: &Path) -> Result<(), CliError> {
             format!("cannot create the folder {}: {e}", dir.display()),
         )
     })
-}
-
-fn line(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
-    writeln!(out, "{}", safe(text))
-        .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))
 }
 
 #[cfg(test)]
