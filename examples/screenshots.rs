@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use pocketpass::ui::{
-    App, Config, IconWindow, InstallAdapter, Nav, PinAdapter, Screen, SettingsAdapter,
+    App, Config, IconWindow, InstallAdapter, Nav, NewPin, PinAdapter, Screen, SettingsAdapter,
     TokensAdapter,
 };
 use slint::platform::software_renderer::{
@@ -112,6 +112,14 @@ fn camera_frame(text: &str) -> SharedPixelBuffer<Rgb8Pixel> {
     buffer
 }
 
+/// A PIN typed twice, as Choose a PIN hands it over.
+fn new_pin(pin: &str) -> NewPin {
+    NewPin {
+        pin: pin.into(),
+        again: pin.into(),
+    }
+}
+
 /// The portal's link for token `name`; each name gets its own (made-up) secret, so each
 /// token shows its own code.
 fn link(name: &str, expires: &str) -> String {
@@ -174,9 +182,9 @@ fn run_size(
     s.shot("03-key-found")?;
     install.invoke_confirm();
     let pin = ui.global::<PinAdapter>();
-    pin.invoke_choose("1234".into(), "1234".into());
+    pin.invoke_choose(new_pin("1234"));
     s.shot("04-choose-pin-refused")?;
-    pin.invoke_choose("482916".into(), "482916".into());
+    pin.invoke_choose(new_pin("482916"));
     s.shot("05-protecting-key")?;
     settle(&app)?;
     s.shot("06-key-installed")?;

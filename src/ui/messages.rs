@@ -9,10 +9,49 @@ use crate::otp::OtpError;
 use crate::scan::SourceError;
 use crate::vault::{self, PinError, VaultError};
 
+use super::flow::Note;
 use super::Texts;
 
+/// Whatever the flow has to say, in the user's language.
+pub(crate) fn note(texts: &Texts<'_>, note: &Note) -> SharedString {
+    match note {
+        Note::Looking => texts.invoke_looking(),
+        Note::CameraOff => texts.invoke_camera_off(),
+        Note::CameraEnded => texts.invoke_camera_ended(),
+        Note::ReadingImage => texts.invoke_reading_image(),
+        Note::ReadingScreen => texts.invoke_reading_screen(),
+        Note::Protecting => texts.invoke_protecting(),
+        Note::Unlocking => texts.invoke_unlocking(),
+        Note::Saving => texts.invoke_saving(),
+        Note::PinEmpty => texts.invoke_pin_empty(),
+        Note::TriesLeft(n) => texts.invoke_tries_left(*n as i32),
+        Note::SecretMissing => texts.invoke_secret_missing(),
+        Note::MigrationPart { next, total } => {
+            texts.invoke_migration_part(*next as i32, *total as i32)
+        }
+        Note::Copied => texts.invoke_copied(),
+        Note::Locked => texts.invoke_locked(),
+        Note::Renamed => texts.invoke_renamed(),
+        Note::Deleted => texts.invoke_deleted(),
+        Note::PinChanged => texts.invoke_pin_changed(),
+        Note::Exported(n) => texts.invoke_exported(*n as i32),
+        Note::Imported(report) => {
+            texts.invoke_imported(report.added as i32, report.duplicates as i32)
+        }
+        Note::Pin(e) => pin(texts, e),
+        Note::Otp(e) => otp(texts, e),
+        Note::Vault(e) => vault(texts, e),
+        Note::Source(e) => source(texts, e),
+    }
+}
+
+/// An optional note: empty text when there is none.
+pub(crate) fn maybe(texts: &Texts<'_>, n: Option<&Note>) -> SharedString {
+    n.map(|n| note(texts, n)).unwrap_or_default()
+}
+
 /// A PIN the vault's rules refuse, with the rule.
-pub(crate) fn pin(texts: &Texts<'_>, e: &PinError) -> SharedString {
+fn pin(texts: &Texts<'_>, e: &PinError) -> SharedString {
     match e {
         PinError::NotDigits => texts.invoke_pin_not_digits(),
         PinError::TooShort => texts.invoke_pin_too_short(vault::MIN_PIN_DIGITS as i32),
@@ -23,7 +62,7 @@ pub(crate) fn pin(texts: &Texts<'_>, e: &PinError) -> SharedString {
 }
 
 /// A QR code or link that is not a usable key.
-pub(crate) fn otp(texts: &Texts<'_>, e: &OtpError) -> SharedString {
+fn otp(texts: &Texts<'_>, e: &OtpError) -> SharedString {
     match e {
         OtpError::NotAKey(what) => texts.invoke_not_a_key(shown(what)),
         OtpError::EmptyExport => texts.invoke_empty_export(),
@@ -32,7 +71,7 @@ pub(crate) fn otp(texts: &Texts<'_>, e: &OtpError) -> SharedString {
 }
 
 /// A vault or backup operation that failed; what the user had is unchanged in every case.
-pub(crate) fn vault(texts: &Texts<'_>, e: &VaultError) -> SharedString {
+fn vault(texts: &Texts<'_>, e: &VaultError) -> SharedString {
     let path = |p: &std::path::Path| SharedString::from(p.display().to_string());
     match e {
         VaultError::Pin(e) => pin(texts, e),
@@ -66,7 +105,7 @@ fn shown(text: &str) -> SharedString {
 }
 
 /// A frame source (camera, screen, image file) that could not deliver.
-pub(crate) fn source(texts: &Texts<'_>, e: &SourceError) -> SharedString {
+fn source(texts: &Texts<'_>, e: &SourceError) -> SharedString {
     match e {
         SourceError::Io { path, source } => texts
             .invoke_image_unreadable(path.display().to_string().into(), source.to_string().into()),

@@ -1,12 +1,17 @@
-//! The app's window: adapters between the Slint UI in `ui/` and the domain modules.
+//! The app's window: the Slint UI in `ui/`, the flow behind it, and the adapters between them.
 //!
-//! Rust talks to the UI only through the `export global` adapters of `ui/app.slint`
-//! (`Nav`, `InstallAdapter`, `PinAdapter`, `TokensAdapter`, `SettingsAdapter`, `Texts`). The
-//! adapters here turn domain values into display text and user actions into domain calls; the
-//! rules themselves (PIN strength, key link parsing, codes, the attempt limit) stay in [`otp`]
-//! and [`vault`]. Slow work runs on a worker thread ([`worker`]) that owns the unlocked vault,
-//! so key derivation and file I/O never block a frame; its replies come back through
-//! `upgrade_in_event_loop`.
+//! - `flow`: which screen shows, the key being installed, the PIN steps, what each worker reply
+//!   changes, when the app locks. No Slint types: it is unit-tested without a window.
+//! - `adapters`: one per `export global` of `ui/app.slint` (`Nav`, `InstallAdapter`,
+//!   `PinAdapter`, `TokensAdapter`, `SettingsAdapter`); each wires its callbacks to the
+//!   controller and shows the flow's values as display text (`messages` translates through
+//!   `Texts`).
+//! - `controller`: owns the flow, runs what it asks for, and has the adapters show the result.
+//! - `worker`: the thread that owns the unlocked vault, so key derivation and file I/O never
+//!   block a frame; its replies come back through `upgrade_in_event_loop`.
+//!
+//! The rules themselves (PIN strength, key link parsing, codes, the attempt limit) stay in
+//! [`otp`] and [`vault`].
 //!
 //! [`init`] builds the window without running it, so tests (with Slint's testing backend) and
 //! the screenshot command can drive the very same app; [`run`] shows it.
@@ -14,7 +19,24 @@
 //! [`otp`]: crate::otp
 //! [`vault`]: crate::vault
 
+/// A Slint callback that reaches the controller through a weak reference and counts as the
+/// user's activity: the window owns the callbacks, the controller owns timers that hold the
+/// window weakly, and nothing keeps anything else alive.
+macro_rules! callback {
+    ($controller:expr, |$c:ident $(, $arg:ident)*| $body:expr) => {{
+        let weak = std::rc::Rc::downgrade($controller);
+        move |$($arg),*| {
+            if let Some($c) = weak.upgrade() {
+                $c.user_did_something();
+                $body
+            }
+        }
+    }};
+}
+
+mod adapters;
 mod controller;
+mod flow;
 mod messages;
 mod worker;
 
@@ -137,7 +159,7 @@ pub fn init(config: Config) -> Result<App, slint::PlatformError> {
     )
     .map_err(|e| slint::PlatformError::Other(format!("cannot start the worker thread: {e}")))?;
     let controller = Controller::new(&window, config, job_tx, lock_now, reply_rx, outbox);
-    controller::wire(&window, &controller);
+    adapters::connect(&window, &controller);
     controller.start();
     Ok(App { window, controller })
 }

@@ -8,15 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
-use slint::{Rgb8Pixel, SharedPixelBuffer};
-
 use crate::otp::{Account, Code};
 use crate::scan::{self, FrameSource, LumaFrame, Scanner, SourceError};
 use crate::vault::{self, ImportReport, KdfCost, Password, Pin, Vault, VaultError};
 
 use super::OpenCamera;
 
-/// Work for the worker thread.
+/// Work for the worker thread. (Its `Debug` shows no secret: PINs, passwords and keys print
+/// redacted.)
+#[derive(Debug)]
 pub(crate) enum Job {
     /// Looks at the data directory: is there a vault, was it wiped, how many wrong PINs so far.
     Probe,
@@ -73,12 +73,23 @@ pub(crate) enum Reply {
     /// A change is in place but the disk did not confirm it (not a job's reply: it follows
     /// the reply of the job that saved).
     Unflushed(VaultError),
-    /// A camera frame to preview (not a job's reply).
-    Frame(SharedPixelBuffer<Rgb8Pixel>),
+    /// A camera frame to preview, made small (not a job's reply).
+    Frame(LumaFrame),
     /// Codes the camera saw (not a job's reply; the camera goes on until stopped).
     CameraCodes(Vec<String>),
     /// The camera stopped: the reply to starting it, with the reason when it failed.
     CameraEnded(Option<SourceError>),
+}
+
+impl Reply {
+    /// True for the one reply that answers a job or a scan, or ends a camera; false for those
+    /// that come between (frames, codes the camera saw, a disk warning).
+    pub(crate) fn ends_a_job(&self) -> bool {
+        !matches!(
+            self,
+            Reply::Frame(_) | Reply::CameraCodes(_) | Reply::Unflushed(_)
+        )
+    }
 }
 
 /// Which action an [`Reply::Accounts`] answers, so the UI knows where to go next.
@@ -297,18 +308,17 @@ fn read_camera(
     Ok(())
 }
 
-/// A grey preview of `frame`, at most 480 pixels wide so that copying it stays cheap.
-pub(crate) fn preview(frame: &LumaFrame) -> SharedPixelBuffer<Rgb8Pixel> {
+/// A preview of `frame`, at most 480 pixels wide so that copying and showing it stays cheap.
+pub(crate) fn preview(frame: &LumaFrame) -> LumaFrame {
     let step = frame.width().div_ceil(480).max(1);
     let (w, h) = (frame.width() / step, frame.height() / step);
-    let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(w as u32, h as u32);
     let data = frame.data();
-    for (i, px) in buffer.make_mut_slice().iter_mut().enumerate() {
-        let (x, y) = (i % w * step, i / w * step);
-        let v = data[y * frame.width() + x];
-        *px = Rgb8Pixel { r: v, g: v, b: v };
-    }
-    buffer
+    let small = (0..w * h)
+        .map(|i| data[(i / w * step) * frame.width() + i % w * step])
+        .collect();
+    // w×h values were made, so the frame is well formed; a zero-sized one (a frame narrower
+    // than one step) cannot come from a source, which refuses empty frames.
+    LumaFrame::new(w, h, small).unwrap_or_else(|| frame.clone())
 }
 
 #[cfg(test)]
