@@ -8,6 +8,7 @@
 //! Every change is built and checked in memory, then written atomically ([`store`]); the
 //! in-memory state changes only once the file has.
 
+mod backup;
 mod error;
 pub mod format;
 mod pin;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+pub use backup::ImportReport;
 pub use error::VaultError;
 pub use pin::{
     Password, Pin, PinError, COMMON_PINS, MAX_PIN_DIGITS, MIN_PASSWORD_CHARS, MIN_PIN_DIGITS,
@@ -66,17 +68,6 @@ pub fn missing(dir: &Path) -> VaultError {
 #[derive(Serialize, Deserialize)]
 struct Contents {
     accounts: Vec<Account>,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ImportReport {
-    /// Accounts added.
-    pub added: usize,
-    /// Accounts already present with the same key, skipped.
-    pub duplicates: usize,
-    /// Accounts added under a new name because the name was taken by a different key.
-    pub renamed: Vec<String>,
 }
 
 /// An unlocked vault. Holds the derived key (zeroized on drop) so saves need no new derivation,
@@ -361,103 +352,6 @@ impl Vault {
         self.commit(self.accounts.clone(), params, key)
     }
 
-    /// Writes an encrypted backup of every account to `file` under `password`, reads it back
-    /// and checks it before returning the number of accounts saved.
-    ///
-    /// An existing file is replaced only if it is a Pocket Pass backup, so a typo cannot
-    /// overwrite an unrelated document.
-    pub fn export(&self, file: &Path, password: &Password) -> Result<usize, VaultError> {
-        password.check()?;
-        if let Ok(existing) = fs::read(file) {
-            match format::parse(&existing, file) {
-                Ok(sealed) if sealed.kind == FileKind::Backup => {}
-                Err(VaultError::Corrupt(_)) | Err(VaultError::UnsupportedVersion { .. })
-                    if existing.starts_with(format::MAGIC) => {}
-                _ => {
-                    return Err(VaultError::io(
-                        "replace",
-                        file,
-                        std::io::Error::new(
-                            ErrorKind::AlreadyExists,
-                            "the file exists and is not a Pocket Pass backup; choose another name",
-                        ),
-                    ))
-                }
-            }
-        }
-        // The vault's own cost: the real figure, lowered only in vaults made by tests.
-        let params = KdfParams::fresh(self.params.iterations)?;
-        let key = format::derive_key(password.as_bytes(), &params);
-        let plaintext = encode_contents(&self.accounts)?;
-        let bytes = format::seal(FileKind::Backup, &params, &key, &plaintext)?;
-        let unflushed = store::settle(store::write_atomically(file, &bytes))?;
-        let written = fs::read(file).map_err(|e| VaultError::io("read back", file, e))?;
-        let back = open_file(&written, file, FileKind::Backup, &key)?;
-        if back.accounts != self.accounts {
-            return Err(VaultError::VerifyFailed("backup"));
-        }
-        // A backup the disk has not confirmed is not yet one to rely on: say so.
-        match unflushed {
-            Some(e) => Err(e),
-            None => Ok(back.accounts.len()),
-        }
-    }
-
-    /// Reads the accounts of a backup file without changing anything, accepting the
-    /// key-derivation costs `cost` accepts ([`KdfCost::STANDARD`] in the app).
-    pub fn read_backup(
-        file: &Path,
-        password: &Password,
-        cost: KdfCost,
-    ) -> Result<Vec<Account>, VaultError> {
-        let bytes = fs::read(file).map_err(|e| VaultError::io("read", file, e))?;
-        let sealed = format::parse(&bytes, file)?;
-        sealed.expect_kind(FileKind::Backup, file)?;
-        cost.check(&sealed.params, file)?;
-        let key = format::derive_key(password.as_bytes(), &sealed.params);
-        let plaintext = sealed.open(&key).ok_or(VaultError::WrongPassword)?;
-        Ok(decode_contents(&plaintext, file)?.accounts)
-    }
-
-    /// Adds the accounts of a backup: the same key under the same name is skipped, a taken
-    /// name gets a number. A damaged file or wrong password is an error, never "0 imported".
-    pub fn import(&mut self, file: &Path, password: &Password) -> Result<ImportReport, VaultError> {
-        let incoming = Self::read_backup(file, password, self.cost)?;
-        self.merge(incoming)
-    }
-
-    /// Adds several accounts at once (an import, or a Google Authenticator export), with the
-    /// duplicate rules of [`Vault::import`], in one save.
-    pub fn merge(&mut self, incoming: Vec<Account>) -> Result<ImportReport, VaultError> {
-        let mut report = ImportReport::default();
-        let mut accounts = self.accounts.clone();
-        for mut account in incoming {
-            account.validate()?;
-            if accounts
-                .iter()
-                .any(|a| same_label(a, &account) && a.secret == account.secret)
-            {
-                report.duplicates += 1;
-                continue;
-            }
-            if accounts.iter().any(|a| same_label(a, &account)) {
-                let base = account.name.clone();
-                let mut n = 2;
-                while accounts.iter().any(|a| same_label(a, &account)) {
-                    account.name = format!("{base} ({n})");
-                    n += 1;
-                }
-                report.renamed.push(account.display_name());
-            }
-            accounts.push(account);
-            report.added += 1;
-        }
-        if report.added > 0 {
-            self.save_accounts(accounts)?;
-        }
-        Ok(report)
-    }
-
     fn save_accounts(&mut self, accounts: Vec<Account>) -> Result<(), VaultError> {
         self.commit(accounts, self.params.clone(), self.key.clone())
     }
@@ -603,113 +497,4 @@ fn full_names(account: &Account) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ITERATIONS: u32 = 1_000;
-
-    fn account() -> Account {
-        crate::otp::parse_uri("otpauth://totp/HPC:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
-            .expect("a valid key")
-    }
-
-    /// Issue 12, item 4: when flushing the folder failed after the rename had put the new vault
-    /// in place, the PIN change reported "nothing was changed" and the open vault kept the old
-    /// key, so the user went on typing the old PIN, which the file no longer takes.
-    #[test]
-    fn a_failed_folder_flush_after_a_pin_change_keeps_memory_and_file_in_step() {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let old = Pin::entered("482916");
-        let new = Pin::entered("739164");
-        let mut vault = Vault::create_insecure_for_tests(dir.path(), &old, ITERATIONS).unwrap();
-        vault.add(account()).unwrap();
-
-        store::tests::FAIL_DIR_SYNC.with(|f| f.set(true));
-        let result = vault.change_pin(&new);
-        let warning = vault.take_warning();
-        // A later save through the same open vault must use the new key too.
-        let renamed = vault.rename("alice", "alice (laptop)");
-        store::tests::FAIL_DIR_SYNC.with(|f| f.set(false));
-
-        assert!(result.is_ok(), "the change is in place: {result:?}");
-        let warning = warning.expect("the unconfirmed save is reported");
-        assert!(
-            matches!(warning, VaultError::NotFlushed { .. }),
-            "{warning:?}"
-        );
-        assert!(
-            !warning.to_string().contains("nothing was changed"),
-            "{warning}"
-        );
-        assert!(renamed.is_ok(), "{renamed:?}");
-        drop(vault);
-
-        let err = Vault::unlock_insecure_for_tests(dir.path(), &old, ITERATIONS).unwrap_err();
-        assert!(matches!(err, VaultError::WrongPin { .. }), "{err:?}");
-        let vault = Vault::unlock_insecure_for_tests(dir.path(), &new, ITERATIONS).unwrap();
-        assert_eq!(vault.accounts()[0].name, "alice (laptop)");
-    }
-
-    /// The same for an added account: the open vault lists what the file holds.
-    #[test]
-    fn a_failed_folder_flush_after_adding_shows_the_added_account() {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let pin = Pin::entered("482916");
-        let mut vault = Vault::create_insecure_for_tests(dir.path(), &pin, ITERATIONS).unwrap();
-        store::tests::FAIL_DIR_SYNC.with(|f| f.set(true));
-        let result = vault.add(account());
-        store::tests::FAIL_DIR_SYNC.with(|f| f.set(false));
-        assert!(result.is_ok(), "{result:?}");
-        assert!(vault.take_warning().is_some());
-        assert_eq!(vault.accounts().len(), 1);
-        drop(vault);
-        let vault = Vault::unlock_insecure_for_tests(dir.path(), &pin, ITERATIONS).unwrap();
-        assert_eq!(vault.accounts().len(), 1);
-    }
-
-    /// Issue 12, item 6: the payload buffer reserved 1 KiB per account and reallocated for
-    /// long ones, leaving a plaintext copy of the keys in the old allocation. It is now
-    /// allocated once at exactly the payload's size.
-    #[test]
-    fn a_long_account_is_serialised_without_reallocation() {
-        let mut long = account();
-        long.name = "n".repeat(5_000);
-        long.extra = vec![("note".into(), "x".repeat(20_000))];
-        let accounts = vec![account(), long];
-        let buffer = encode_contents(&accounts).unwrap();
-        assert_eq!(
-            buffer.capacity(),
-            buffer.len(),
-            "one allocation of exactly the size"
-        );
-        let back = decode_contents(&buffer, Path::new("test")).unwrap();
-        assert_eq!(back.accounts, accounts);
-    }
-
-    /// The fixed writer refuses to grow its buffer rather than move it.
-    #[test]
-    fn the_fixed_writer_never_grows_its_buffer() {
-        use std::io::Write;
-        let mut buffer = Vec::with_capacity(4);
-        let mut writer = FixedWriter(&mut buffer);
-        assert!(writer.write_all(b"1234").is_ok());
-        assert!(writer.write_all(b"5").is_err());
-        assert_eq!(buffer.capacity(), 4);
-    }
-
-    /// A failing disk does not stop the wipe after the tenth wrong PIN.
-    #[test]
-    fn a_failed_folder_flush_does_not_stop_the_wipe() {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let pin = Pin::entered("482916");
-        drop(Vault::create_insecure_for_tests(dir.path(), &pin, ITERATIONS).unwrap());
-        let wrong = Pin::entered("999000");
-        store::tests::FAIL_DIR_SYNC.with(|f| f.set(true));
-        let results: Vec<_> = (0..MAX_ATTEMPTS)
-            .map(|_| Vault::unlock_insecure_for_tests(dir.path(), &wrong, ITERATIONS))
-            .collect();
-        store::tests::FAIL_DIR_SYNC.with(|f| f.set(false));
-        assert!(matches!(results.last(), Some(Err(VaultError::Wiped(_)))));
-        assert!(!exists(dir.path()));
-    }
-}
+mod tests;

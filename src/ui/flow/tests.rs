@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::*;
-use crate::otp::ManualKind;
+use crate::otp::{self, ManualKey, ManualKind, OtpError};
 use crate::vault::PinError;
 
 const KEY: &str =

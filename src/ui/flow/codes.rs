@@ -1,0 +1,163 @@
+//! The codes and Settings: the list, copying, the token actions, PIN change, auto-lock, backups.
+
+use super::super::worker::Job;
+use super::shown::token_shown;
+use super::{
+    Effect, Flow, Note, Screen, TokensShown, AUTO_LOCK_MINUTES, DEFAULT_AUTO_LOCK_INDEX,
+    SEARCH_FROM,
+};
+use crate::otp::{Account, Kind};
+use crate::vault::{Password, Pin};
+
+impl Flow {
+    // Codes.
+
+    /// The once-a-second check: locks the app when it was left alone for longer than the
+    /// auto-lock setting, or its window is minimised (codes must not wait behind the taskbar
+    /// for whoever opens the window next). True when it locked.
+    pub(crate) fn tick(&mut self, minimized: bool) -> bool {
+        let minutes = AUTO_LOCK_MINUTES[self.settings.auto_lock_index];
+        let idle = minutes > 0 && self.now().saturating_sub(self.last_activity) >= minutes * 60;
+        if self.unlocked && (idle || minimized) {
+            self.lock();
+            return true;
+        }
+        false
+    }
+
+    /// The codes at the clock's current time: the list (the search applied) and the current
+    /// token.
+    pub(crate) fn tokens(&self) -> TokensShown {
+        let now = self.now();
+        let query = self.query.trim().to_lowercase();
+        let show = |(i, a): (usize, &Account)| token_shown(i, a, now, self.hotp_shown.get(&i));
+        TokensShown {
+            list: self
+                .accounts
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| {
+                    query.is_empty() || a.display_name().to_lowercase().contains(&query)
+                })
+                .map(show)
+                .collect(),
+            current: self
+                .accounts
+                .get(self.current)
+                .map(|a| show((self.current, a))),
+            total: self.accounts.len(),
+            searchable: self.accounts.len() >= SEARCH_FROM,
+        }
+    }
+
+    /// A row of the list: that token's code screen.
+    pub(crate) fn open(&mut self, index: usize) {
+        if index < self.accounts.len() {
+            self.current = index;
+            self.ask(Effect::Tick);
+            self.go(Screen::Token);
+        }
+    }
+
+    /// Tapping a code: copy it (an HOTP code only once it is shown).
+    pub(crate) fn copy(&mut self, index: usize) {
+        let Some(account) = self.accounts.get(index) else {
+            return;
+        };
+        let code = match account.kind {
+            Kind::Totp { .. } | Kind::Steam => account.code_at(self.now()).as_str().to_owned(),
+            Kind::Hotp { .. } => match self.hotp_shown.get(&index) {
+                Some(code) => code.replace(' ', ""),
+                None => return,
+            },
+        };
+        self.ask(Effect::Copy(code));
+        self.toast(Note::Copied);
+    }
+
+    /// Show next code (HOTP): the worker advances the counter first.
+    pub(crate) fn next_code(&mut self, index: usize) {
+        let now = self.now();
+        self.ask(Effect::Job(Job::NextHotp(index, now)));
+    }
+
+    /// Rename; an empty name changes nothing.
+    pub(crate) fn rename(&mut self, index: usize, name: &str) {
+        let name = name.trim();
+        if !name.is_empty() {
+            self.ask(Effect::Job(Job::Rename(index, name.to_owned())));
+        }
+    }
+
+    /// Move up / Move down.
+    pub(crate) fn move_to(&mut self, index: usize, to: usize) {
+        self.moved_to = to;
+        self.ask(Effect::Job(Job::Move(index, to)));
+    }
+
+    /// Delete, once confirmed.
+    pub(crate) fn remove(&mut self, index: usize) {
+        self.ask(Effect::Job(Job::Remove(index)));
+    }
+
+    /// The list's search field.
+    pub(crate) fn search(&mut self, text: &str) {
+        self.query = text.to_owned();
+        self.ask(Effect::Tick);
+    }
+
+    /// Settings, from the list or the code screen.
+    pub(crate) fn open_settings(&mut self) {
+        self.settings.message = None;
+        self.go(Screen::Settings);
+    }
+
+    /// Continue on Key installed: to the new token's code.
+    pub(crate) fn continue_to_code(&mut self) {
+        self.found.clear();
+        self.ask(Effect::Tick);
+        self.go(Screen::Token);
+    }
+
+    // Settings.
+
+    /// Change PIN: the same rules as choosing one.
+    pub(crate) fn change_pin(&mut self, pin: &str, again: &str) {
+        match Pin::new_confirmed(pin, again) {
+            Ok(pin) => {
+                self.working(Note::Protecting);
+                self.ask(Effect::Job(Job::ChangePin(pin)));
+            }
+            Err(e) => self.settings_message(Note::Pin(e), true),
+        }
+    }
+
+    /// The auto-lock choice, an index into [`AUTO_LOCK_MINUTES`] (others keep the default).
+    pub(crate) fn auto_lock_changed(&mut self, index: usize) {
+        self.settings.auto_lock_index = if index < AUTO_LOCK_MINUTES.len() {
+            index
+        } else {
+            DEFAULT_AUTO_LOCK_INDEX
+        };
+    }
+
+    /// Export backup: a password strong enough for a file that may leave the device.
+    pub(crate) fn export_backup(&mut self, file: &str, password: &str) {
+        match Password::new_checked(password) {
+            Ok(password) => {
+                self.working(Note::Saving);
+                self.ask(Effect::Job(Job::Export(file.trim().into(), password)));
+            }
+            Err(e) => self.settings_message(Note::Vault(e), true),
+        }
+    }
+
+    /// Import backup.
+    pub(crate) fn import_backup(&mut self, file: &str, password: &str) {
+        self.working(Note::Saving);
+        self.ask(Effect::Job(Job::Import(
+            file.trim().into(),
+            Password::entered(password),
+        )));
+    }
+}

@@ -1,0 +1,212 @@
+//! What the flow shows and says, as plain values: the screens, the notes (texts in no language
+//! yet), the effects it asks for, and each view's state.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use super::super::worker::Job;
+use crate::otp::expiry::{self, Expiry};
+use crate::otp::{Account, Kind, OtpError};
+use crate::scan::{Source, SourceError};
+use crate::vault::{ImportReport, PinError, VaultError};
+
+/// Seconds before the end of a period from which the next code is shown too.
+const NEXT_CODE_SECONDS: u64 = 5;
+
+/// Which screen shows (the views' `Screen` enum, mapped one to one by the navigation adapter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Screen {
+    /// Deciding between first start and Enter PIN.
+    #[default]
+    Starting,
+    Welcome,
+    Add,
+    Manual,
+    Found,
+    ChoosePin,
+    Working,
+    Installed,
+    Token,
+    Tokens,
+    Unlock,
+    Wiped,
+    Settings,
+}
+
+/// Something to tell the user, in no language yet: the adapters turn it into the translated
+/// text (`messages::note`).
+#[derive(Debug)]
+pub(crate) enum Note {
+    /// The camera is looking for a code.
+    Looking,
+    /// How to start: point the camera at the portal's QR code.
+    CameraOff,
+    /// The camera stopped by itself.
+    CameraEnded,
+    ReadingImage,
+    ReadingScreen,
+    /// Deriving the key from a new PIN.
+    Protecting,
+    Unlocking,
+    Saving,
+    /// The Enter PIN field was empty.
+    PinEmpty,
+    /// Wrong PINs left before the wipe.
+    TriesLeft(u32),
+    /// The manual form's secret was empty.
+    SecretMissing,
+    /// This export has `total` QR codes; `next` (counting from 1) is the one to scan next.
+    MigrationPart {
+        next: usize,
+        total: usize,
+    },
+    Copied,
+    Locked,
+    Renamed,
+    Deleted,
+    PinChanged,
+    /// A backup with this many keys was written.
+    Exported(usize),
+    /// A backup was read in.
+    Imported(ImportReport),
+    Pin(PinError),
+    Otp(OtpError),
+    Vault(VaultError),
+    Source(SourceError),
+}
+
+/// What the flow asks of the world outside it.
+#[derive(Debug)]
+pub(crate) enum Effect {
+    /// Send this job to the vault's worker.
+    Job(Job),
+    /// Start the camera; it runs until the flag is raised.
+    StartCamera(Arc<AtomicBool>),
+    /// Read a file or the screen on a thread of its own.
+    Scan(Source),
+    /// Show this for a few seconds at the bottom of the window.
+    Toast(Note),
+    /// Put this code on the clipboard, and clear it again later.
+    Copy(String),
+    /// The codes or the account list changed: recompute them (and check the auto-lock) now.
+    Tick,
+}
+
+/// The navigation bar: the screen, its back arrow, the working screen's text.
+#[derive(Debug, Default)]
+pub(crate) struct NavShown {
+    pub(crate) screen: Screen,
+    pub(crate) can_go_back: bool,
+    pub(crate) working: Option<Note>,
+}
+
+/// The key that was found, as Key found shows it (text escaped for display).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct FoundShown {
+    pub(crate) name: String,
+    pub(crate) issuer: String,
+    pub(crate) expiry: String,
+    /// How many keys the export holds (more than one only for Google exports).
+    pub(crate) count: usize,
+}
+
+/// Scan barcode, Enter key manually and Key found.
+#[derive(Debug, Default)]
+pub(crate) struct InstallShown {
+    pub(crate) error: Option<Note>,
+    pub(crate) status: Option<Note>,
+    pub(crate) camera_on: bool,
+    pub(crate) found: FoundShown,
+    pub(crate) has_vault: bool,
+}
+
+/// Choose a PIN and Enter PIN.
+#[derive(Debug, Default)]
+pub(crate) struct PinShown {
+    pub(crate) error: Option<Note>,
+    pub(crate) tries_note: Option<Note>,
+}
+
+/// Settings: the outcome of the last action.
+#[derive(Debug, Default)]
+pub(crate) struct SettingsShown {
+    /// The message, and whether it tells of a failure.
+    pub(crate) message: Option<(Note, bool)>,
+    /// Index into [`AUTO_LOCK_MINUTES`].
+    pub(crate) auto_lock_index: usize,
+}
+
+/// One token at a moment, ready for the tokens adapter to translate and show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TokenShown {
+    /// Its position in the vault.
+    pub(crate) index: usize,
+    /// Name and issuer with control characters escaped.
+    pub(crate) name: String,
+    pub(crate) issuer: String,
+    /// The code grouped ("123 456"), or dashes for an HOTP code not shown yet.
+    pub(crate) code: String,
+    /// False for an HOTP token whose code has not been shown yet.
+    pub(crate) has_code: bool,
+    /// The next code, in the last seconds of a period only.
+    pub(crate) next_code: String,
+    pub(crate) seconds_left: u64,
+    pub(crate) period: u64,
+    pub(crate) hotp: bool,
+    pub(crate) expiry: Expiry,
+}
+
+/// Every token the list shows (the search applied) and the one the code screen shows.
+#[derive(Debug, Default)]
+pub(crate) struct TokensShown {
+    pub(crate) list: Vec<TokenShown>,
+    pub(crate) current: Option<TokenShown>,
+    pub(crate) total: usize,
+    pub(crate) searchable: bool,
+}
+
+/// One token as the views show it at `now`.
+pub(super) fn token_shown(
+    index: usize,
+    account: &Account,
+    now: u64,
+    hotp_shown: Option<&String>,
+) -> TokenShown {
+    let (code, next_code, seconds_left, period, hotp) = match account.kind {
+        Kind::Totp { .. } | Kind::Steam => {
+            let period = account.kind.period().unwrap_or(30);
+            let left = account.seconds_left(now).unwrap_or(period);
+            let next = if left <= NEXT_CODE_SECONDS {
+                account.code_at(now + left).grouped()
+            } else {
+                String::new()
+            };
+            (account.code_at(now).grouped(), next, left, period, false)
+        }
+        Kind::Hotp { .. } => (
+            hotp_shown.cloned().unwrap_or_else(|| "––– –––".to_owned()),
+            String::new(),
+            0,
+            0,
+            true,
+        ),
+    };
+    TokenShown {
+        index,
+        name: shown(&account.name),
+        issuer: shown(account.issuer.as_deref().unwrap_or_default()),
+        code,
+        has_code: !hotp || hotp_shown.is_some(),
+        next_code,
+        seconds_left,
+        period,
+        hotp,
+        expiry: expiry::status(account.extra("expires"), now),
+    }
+}
+
+/// Text from a key (its name, issuer, expiry) as the window shows it: control and
+/// bidirectional characters as visible escapes (see [`crate::text`]).
+pub(super) fn shown(text: &str) -> String {
+    crate::text::escape_controls(text).into_owned()
+}
