@@ -61,6 +61,31 @@ const RULES: &[Rule] = &[
         forbidden: &["pocketpass::", "crate::ui", "slint::"],
         why: "the portal never links the app crate",
     },
+    Rule {
+        dir: "src/ui/flow.rs",
+        forbidden: FLOW,
+        why: "the window's flow is tested without a window: no Slint, no adapters",
+    },
+    Rule {
+        dir: "src/ui/flow",
+        forbidden: FLOW,
+        why: "the window's flow is tested without a window: no Slint, no adapters",
+    },
+    Rule {
+        dir: "src/ui/worker.rs",
+        forbidden: FLOW,
+        why: "the worker owns the vault off the UI thread and knows no Slint",
+    },
+];
+
+/// What the UI flow core and the worker may not name: Slint, the adapters that use it, the
+/// other adapters of the app.
+const FLOW: &[&str] = &[
+    "slint::",
+    "adapters::",
+    "controller::",
+    "crate::cli",
+    "crate::platform",
 ];
 
 /// The source without comments (line comments, doc comments and block comments), so a doc
@@ -98,6 +123,9 @@ fn names(code: &str, needle: &str) -> Option<usize> {
 
 /// Every `.rs` file under `dir`.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    if dir.extension().is_some_and(|e| e == "rs") {
+        return vec![dir.to_owned()];
+    }
     let mut files = Vec::new();
     let Ok(entries) = fs::read_dir(dir) else {
         return files;
@@ -214,6 +242,19 @@ fn check_the_check_an_added_ui_import_in_otp_fails_it() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("src/otp/mod.rs:"), "{found:?}");
     assert!(found[0].contains("crate::ui"), "{found:?}");
+}
+
+#[test]
+fn check_the_check_slint_in_the_ui_flow_fails_it() {
+    let copy = copy_of_the_sources();
+    append(
+        &copy.path().join("src/ui/flow/codes.rs"),
+        "\nfn _f(_: slint::SharedString) {}\n",
+    );
+    let found = violations(copy.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("src/ui/flow/codes.rs:"), "{found:?}");
+    assert!(found[0].contains("slint::"), "{found:?}");
 }
 
 #[test]

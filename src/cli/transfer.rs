@@ -7,12 +7,10 @@
 //! has been read in full: a wrong password or an unreadable file leaves no vault and no export
 //! behind.
 
-use std::fs;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use clap::ValueEnum;
-use zeroize::Zeroizing;
 
 use super::{
     columns, describe_import, exit, line, safe, unlock, warn_unflushed, CliError, Secrets,
@@ -50,7 +48,11 @@ impl From<TransferError> for CliError {
             | TransferError::TooLarge { .. }
             | TransferError::TooManyEntries { .. } => exit::BAD_INPUT,
             TransferError::Damaged { .. } | TransferError::KdfTooCostly { .. } => exit::DAMAGED,
-            TransferError::PocketPassBackup | TransferError::Export(_) => exit::FAILURE,
+            TransferError::Unreadable { .. } => exit::NOT_FOUND,
+            TransferError::Exists(_) => exit::BAD_INPUT,
+            TransferError::PocketPassBackup
+            | TransferError::Export(_)
+            | TransferError::Unwritable { .. } => exit::FAILURE,
         };
         Self::new(code, e.to_string())
     }
@@ -64,7 +66,7 @@ pub(super) fn import(
     secrets: &mut Secrets,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let bytes = read_bounded(file)?;
+    let bytes = transfer::read_file(file)?;
     // The PIN comes first. A new vault's PIN is checked now but the vault is made only once
     // there is something to put in it.
     let mut vault = if vault::exists(dir) {
@@ -246,7 +248,7 @@ pub(super) fn export(
         }
         ExportFormat::Aegis if unencrypted => {
             confirm_plain(path, secrets)?;
-            write_new(path, &export::aegis_unencrypted(accounts)?)?;
+            transfer::write_new(path, &export::aegis_unencrypted(accounts)?)?;
             line(
                 out,
                 &format!(
@@ -258,7 +260,7 @@ pub(super) fn export(
         }
         ExportFormat::Aegis => {
             let password = new_export_password(secrets, "Aegis")?;
-            write_new(path, &export::aegis(accounts, &password)?)?;
+            transfer::write_new(path, &export::aegis(accounts, &password)?)?;
             line(
                 out,
                 &format!(
@@ -271,7 +273,7 @@ pub(super) fn export(
         ExportFormat::Otpauth => {
             confirm_plain(path, secrets)?;
             let text = export::otpauth_lines(accounts);
-            write_new(path, text.as_bytes())?;
+            transfer::write_new(path, text.as_bytes())?;
             line(
                 out,
                 &format!(
@@ -297,17 +299,17 @@ fn export_google(accounts: &[Account], dir: &Path, out: &mut dyn Write) -> Resul
             "Google Authenticator can hold none of these accounts; nothing was written",
         ));
     }
-    create_private_dir(dir)?;
+    transfer::create_private_dir(dir)?;
     let total = qr.codes.len();
     let names: Vec<_> = (1..=total)
         .map(|i| dir.join(format!("google-authenticator-{i}-of-{total}.png")))
         .collect();
     // Check every name first, so an existing file cannot leave half an export behind.
     if let Some(taken) = names.iter().find(|p| p.exists()) {
-        return Err(exists(taken));
+        return Err(TransferError::Exists(taken.clone()).into());
     }
     for (code, name) in qr.codes.iter().zip(&names) {
-        write_new(name, &code.png)?;
+        transfer::write_new(name, &code.png)?;
     }
     let held = accounts.len() - qr.skipped.len();
     line(
@@ -355,90 +357,6 @@ fn new_export_password(secrets: &mut Secrets, app: &str) -> Result<Password, Cli
         ));
     }
     Ok(password)
-}
-
-/// Reads a file to import, refusing one larger than any export before reading it.
-fn read_bounded(file: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
-    let io = |e: std::io::Error| {
-        CliError::new(
-            exit::NOT_FOUND,
-            format!("cannot read {}: {e}", file.display()),
-        )
-    };
-    let size = fs::metadata(file).map_err(io)?.len();
-    if size > transfer::MAX_FILE_BYTES as u64 {
-        return Err(TransferError::TooLarge {
-            size: usize::try_from(size).unwrap_or(usize::MAX),
-            limit: transfer::MAX_FILE_BYTES,
-        }
-        .into());
-    }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(size as usize + 1));
-    use std::io::Read;
-    fs::File::open(file)
-        .map_err(io)?
-        .take(transfer::MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    Ok(bytes)
-}
-
-fn exists(path: &Path) -> CliError {
-    CliError::new(
-        exit::BAD_INPUT,
-        format!(
-            "{} exists; exports never replace a file: choose another name",
-            path.display()
-        ),
-    )
-}
-
-/// Writes a new file readable by its owner only, never over an existing one; a file that
-/// could not be written in full is removed.
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => exists(path),
-        _ => CliError::new(
-            exit::FAILURE,
-            format!("cannot create {}: {e}", path.display()),
-        ),
-    })?;
-    if let Err(e) = f.write_all(bytes).and_then(|()| f.sync_all()) {
-        drop(f);
-        fs::remove_file(path).ok();
-        return Err(CliError::new(
-            exit::FAILURE,
-            format!(
-                "cannot write {}: {e}; nothing was left there",
-                path.display()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Creates the folder for the QR codes (owner only) unless it exists.
-fn create_private_dir(dir: &Path) -> Result<(), CliError> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|e| {
-        CliError::new(
-            exit::FAILURE,
-            format!("cannot create the folder {}: {e}", dir.display()),
-        )
-    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Why a file could not be imported or an export not written, told apart so the user knows
 //! what to do next: type the password again, pick another file, or ask for a fresh export.
 
+use std::path::PathBuf;
+
 use thiserror::Error;
 
 use super::Format;
@@ -84,6 +86,27 @@ pub enum TransferError {
     /// random numbers).
     #[error("the export could not be written: {0}")]
     Export(String),
+    /// The file to import could not be read (missing, no permission): nothing was changed.
+    #[error("cannot read {}: {detail}", .path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        detail: String,
+    },
+    /// Exports never replace a file.
+    #[error("{} exists; exports never replace a file: choose another name", .0.display())]
+    Exists(PathBuf),
+    /// An export file (or its folder) could not be created or written; nothing was left.
+    #[error("cannot {action} {}: {detail}; nothing was left there", .path.display())]
+    Unwritable {
+        /// What was being done: "create", "write", "create the folder".
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said.
+        detail: String,
+    },
 }
 
 impl TransferError {

@@ -24,6 +24,7 @@ mod detect;
 mod ente;
 mod error;
 pub mod export;
+mod files;
 mod freeotp;
 mod json;
 mod otpauth_list;
@@ -36,6 +37,7 @@ mod twofas;
 use std::fmt;
 
 pub use error::TransferError;
+pub use files::{create_private_dir, read_file, write_new};
 pub use preview::{chosen, chosen_entries, preview, preview_entries, PreviewRow, Status};
 
 use crate::otp::Account;

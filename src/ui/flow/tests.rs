@@ -29,14 +29,19 @@ fn account(name: &str) -> Account {
     .expect("a valid key")
 }
 
-/// A flow whose vault is open with `names`, as after Enter PIN.
-fn unlocked(names: &[&str]) -> (Flow, Arc<AtomicU64>) {
-    let (mut f, now) = flow();
+/// The worker's answer at start: a vault exists (no wrong PINs so far), or none does.
+fn probed(f: &mut Flow, exists: bool) {
     f.reply(Reply::Probed {
-        exists: true,
+        exists,
         wiped: false,
         failed: 0,
     });
+}
+
+/// A flow whose vault is open with `names`, as after Enter PIN.
+fn unlocked(names: &[&str]) -> (Flow, Arc<AtomicU64>) {
+    let (mut f, now) = flow();
+    probed(&mut f, true);
     f.unlock("482916");
     let accounts = names.iter().map(|n| account(n)).collect();
     f.reply(Reply::Accounts(Ok(accounts), Done::Unlocked));
@@ -60,11 +65,7 @@ fn the_first_start_asks_for_the_vault_and_welcomes_when_there_is_none() {
     assert_eq!(f.nav.screen, Screen::Starting);
     f.start();
     assert!(matches!(jobs(&f.take_effects())[..], [Job::Probe]));
-    f.reply(Reply::Probed {
-        exists: false,
-        wiped: false,
-        failed: 0,
-    });
+    probed(&mut f, false);
     assert_eq!(f.nav.screen, Screen::Welcome);
     assert!(!f.nav.can_go_back);
 }
@@ -137,11 +138,7 @@ fn a_chosen_pin_creates_the_vault_with_the_key_found() {
 #[test]
 fn an_empty_pin_is_refused_before_the_worker_hears_of_it() {
     let (mut f, _) = flow();
-    f.reply(Reply::Probed {
-        exists: true,
-        wiped: false,
-        failed: 0,
-    });
+    probed(&mut f, true);
     f.unlock("   ");
     assert!(matches!(f.pin.error, Some(Note::PinEmpty)));
     assert_eq!(f.nav.screen, Screen::Unlock);
@@ -244,11 +241,7 @@ fn a_manual_key_without_a_secret_asks_for_the_secret_in_the_users_words() {
 #[test]
 fn back_from_scan_barcode_goes_to_the_welcome_without_a_vault_and_to_the_codes_with_one() {
     let (mut f, _) = flow();
-    f.reply(Reply::Probed {
-        exists: false,
-        wiped: false,
-        failed: 0,
-    });
+    probed(&mut f, false);
     f.install_key();
     assert!(f.nav.can_go_back);
     f.back();
