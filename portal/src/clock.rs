@@ -82,6 +82,27 @@ pub fn format_date(unix: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Formats Unix seconds as an HTTP date (RFC 7231 §7.1.1.1 IMF-fixdate), e.g.
+/// `Sun, 06 Nov 1994 08:49:37 GMT`: the portal's `Date` header.
+pub fn format_http_date(unix: i64) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let weekday = DAYS[(days + 4).rem_euclid(7) as usize];
+    format!(
+        "{weekday}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
+        MONTHS[(m - 1) as usize],
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
 /// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day).
 ///
 /// This is Howard Hinnant's `civil_from_days` algorithm; it is exact for the whole `i64` range
@@ -109,6 +130,21 @@ mod tests {
         assert_eq!(format_datetime(1_000_000_000), "2001-09-09T01:46:40Z");
         assert_eq!(format_date(951_782_400), "2000-02-29");
         assert_eq!(format_datetime(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        // RFC 7231's own example.
+        assert_eq!(
+            format_http_date(784_111_777),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        assert_eq!(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(
+            format_http_date(951_782_400),
+            "Tue, 29 Feb 2000 00:00:00 GMT"
+        );
+        assert_eq!(format_http_date(-1), "Wed, 31 Dec 1969 23:59:59 GMT");
     }
 
     #[test]

@@ -53,6 +53,52 @@ impl Default for OtpParams {
     }
 }
 
+/// How many time steps before and after the portal's current one a code may come from
+/// (`--window-past`, `--window-future`). A device whose clock is behind makes codes of earlier
+/// steps; one whose clock is ahead, of later steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    past: u32,
+    future: u32,
+}
+
+impl Window {
+    /// The widest window accepted either way: ten steps (five minutes at 30 s) already gives a
+    /// guesser 21 codes per try, and a clock that far off should be fixed, not tolerated.
+    pub const MAX: u32 = 10;
+
+    /// A window of `past` steps before and `future` steps after the current one; each at most
+    /// [`Window::MAX`]. The error names the option and the bound.
+    pub fn new(past: u32, future: u32) -> Result<Self, String> {
+        for (name, n) in [("--window-past", past), ("--window-future", future)] {
+            if n > Self::MAX {
+                return Err(format!(
+                    "{name} {n}: at most {} steps are accepted (a clock that far off should be fixed, not tolerated)",
+                    Self::MAX
+                ));
+            }
+        }
+        Ok(Window { past, future })
+    }
+
+    /// Steps accepted before the current one.
+    pub fn past(self) -> u32 {
+        self.past
+    }
+
+    /// Steps accepted after the current one.
+    pub fn future(self) -> u32 {
+        self.future
+    }
+}
+
+impl Default for Window {
+    /// One step either way, what RFC 6238 §6 recommends.
+    fn default() -> Self {
+        Window { past: 1, future: 1 }
+    }
+}
+
 /// A sliding-window rate limit: at most `max` events per `window_secs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -181,6 +227,10 @@ pub struct Config {
     pub otp: OtpParams,
     /// Consecutive wrong codes that lock a token.
     pub max_token_failures: u32,
+    /// Time steps a code may come from around the current one, for every code check.
+    pub window: Window,
+    /// Attempts kept per token in its history; older ones are pruned on insert.
+    pub attempts_kept_per_token: u32,
     /// Lifetime of an SMS code in seconds (10 minutes).
     pub sms_ttl_secs: i64,
     /// Wrong entries allowed for one SMS code before the attempt is void.
@@ -250,6 +300,9 @@ impl Config {
 /// 2.5 s, and it is above the 50 clients the load test runs, so those never see a 503.
 pub const DEFAULT_HASH_QUEUE: usize = 64;
 
+/// Attempts kept per token by default: months of ordinary use, a few dozen KB per token.
+pub const DEFAULT_ATTEMPTS_KEPT: u32 = 200;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -259,6 +312,8 @@ impl Default for Config {
             max_tokens_per_user: 3,
             otp: OtpParams::default(),
             max_token_failures: 10,
+            window: Window::default(),
+            attempts_kept_per_token: DEFAULT_ATTEMPTS_KEPT,
             sms_ttl_secs: 10 * 60,
             sms_max_tries: 5,
             sms_resend_cooldown_secs: 30,
@@ -328,6 +383,16 @@ mod tests {
         ] {
             assert!(Authority::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn windows_are_bounded_with_a_message_naming_the_option() {
+        assert_eq!(Window::new(10, 0).unwrap().past(), 10);
+        assert_eq!(Window::new(0, 10).unwrap().future(), 10);
+        let e = Window::new(11, 1).unwrap_err();
+        assert!(e.starts_with("--window-past 11: at most 10"), "{e}");
+        let e = Window::new(1, 12).unwrap_err();
+        assert!(e.starts_with("--window-future 12: at most 10"), "{e}");
     }
 
     #[test]

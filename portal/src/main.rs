@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::builder::TypedValueParser as _;
 use clap::Parser;
-use pocketpass_portal::config::{OtpAlgorithm, OtpParams, PublicUrl, DEFAULT_HASH_QUEUE};
+use pocketpass_portal::config::{OtpAlgorithm, OtpParams, PublicUrl, Window, DEFAULT_HASH_QUEUE};
 use pocketpass_portal::service::{demo_user, key_path_for};
 use pocketpass_portal::{serve, users_file, Clock, Config, Portal};
 
@@ -48,8 +48,16 @@ struct Args {
     /// Seconds per code of new tokens.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(10..=300))]
     period: u32,
-    /// Enable /_test/sms (SMS outbox), /_test/clock (clock offset) and /_test/users. Never on a
-    /// portal real people use.
+    /// Time steps before the current one whose codes are accepted (a device whose clock is
+    /// behind), at most 10.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    window_past: u32,
+    /// Time steps after the current one whose codes are accepted (a device whose clock is
+    /// ahead), at most 10.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    window_future: u32,
+    /// Enable /_test/sms (SMS outbox), /_test/clock (clock offset), /_test/users and
+    /// /_test/attempts (code attempts). Never on a portal real people use.
     #[arg(long)]
     test_api: bool,
     /// Mark cookies Secure and name the session cookie __Host-pp_session (when a TLS proxy
@@ -102,8 +110,10 @@ fn config(a: &Args) -> Result<Config> {
         .map(PublicUrl::parse)
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    let window = Window::new(a.window_past, a.window_future).map_err(anyhow::Error::msg)?;
     let c = Config {
         issuer: a.issuer.clone(),
+        window,
         token_validity_days: a.token_validity_days,
         max_tokens_per_user: usize::from(a.max_tokens),
         otp: OtpParams {

@@ -1,4 +1,4 @@
-//! The SQLite database: users and tokens.
+//! The SQLite database: users, tokens and the attempts on them ([`attempts`]).
 //!
 //! One connection behind a mutex, in WAL mode with `synchronous=NORMAL`: a committed transaction
 //! survives the process being killed (it is in the WAL, which the OS holds), and only a power
@@ -13,8 +13,15 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::StoreError;
 
+pub mod attempts;
+
 /// Newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// What each schema version adds to the one before, applied in order to a database at an older
+/// version, in one transaction with the new `user_version` (a crash leaves the old version).
+/// Version 1 is [`SCHEMA`], which every start applies (it only creates what is missing).
+const MIGRATIONS: &[(i64, &str)] = &[(2, attempts::SCHEMA)];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS users (
@@ -111,8 +118,7 @@ impl Store {
             });
         }
         conn.execute_batch(SCHEMA).map_err(db_err)?;
-        conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
-            .map_err(db_err)?;
+        migrate(&conn, version).map_err(db_err)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: (!memory).then(|| PathBuf::from(path)),
@@ -146,6 +152,17 @@ impl Store {
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
+}
+
+/// Brings a database at schema `version` to [`SCHEMA_VERSION`].
+fn migrate(conn: &Connection, version: i64) -> Result<(), rusqlite::Error> {
+    let mut batch = String::from("BEGIN IMMEDIATE;");
+    for (to, sql) in MIGRATIONS.iter().filter(|(to, _)| *to > version) {
+        batch.push_str(sql);
+        batch.push_str(&format!("PRAGMA user_version = {to};"));
+    }
+    batch.push_str(&format!("PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"));
+    conn.execute_batch(&batch)
 }
 
 /// Creates the empty file `path` with mode 0600 unless it exists (SQLite takes an empty file as
@@ -445,6 +462,28 @@ mod tests {
         let err = Store::open(p.to_str().unwrap()).unwrap_err();
         assert!(matches!(err, StoreError::Database { .. }), "{err}");
         assert!(err.to_string().contains("portal.sqlite3"), "{err}");
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_attempts_table_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v1.sqlite3");
+        {
+            // What a build of schema version 1 left behind.
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch(SCHEMA).unwrap();
+            c.execute_batch("PRAGMA user_version = 1; INSERT INTO users (username, full_name, phone, email, password_hash, created_at) VALUES ('a', 'A', '1', 'a@x', 'h', 1);").unwrap();
+        }
+        let s = Store::open(p.to_str().unwrap()).unwrap();
+        let (version, users, attempts) = s
+            .run_blocking(|c| {
+                let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                let u: i64 = c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+                let a: i64 = c.query_row("SELECT COUNT(*) FROM attempts", [], |r| r.get(0))?;
+                Ok((v, u, a))
+            })
+            .unwrap();
+        assert_eq!((version, users, attempts), (SCHEMA_VERSION, 1, 0));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What the portal does, independent of HTML or JSON, one file per resource: `login` (and the
 //! `sms` step it shares with `reset`), `reset` (password reset), `account` (users and the
-//! GENERAL tab), `tokens` (the TOKENS tab) and `check` (the login check of the centre's
-//! services); `credentials` holds the password checks they share, `refusal` the reasons for no
+//! GENERAL tab), `tokens` (the TOKENS tab), `check` (the login check of the centre's
+//! services) and `attempts` (the history of code attempts on each token); `credentials` holds the password checks they share, `refusal` the reasons for no
 //! ([`Refusal`]), `types` the data handed to the web layer. The web layer (`crate::web`, whose
 //! pages are split the same way) only translates requests into these calls and [`Refusal`]s
 //! into pages or JSON.
@@ -10,6 +10,7 @@
 //! through its methods.
 
 mod account;
+mod attempts;
 mod check;
 mod credentials;
 mod login;
@@ -19,12 +20,18 @@ mod sms;
 mod tokens;
 mod types;
 
+use attempts::Entered;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use account::{demo_user, normalise_phone, MAX_NAME_CHARS};
+pub use attempts::{
+    clock_hint, describe_offset, Accepted, AttemptView, ClockHint, Place, TokenAttempts,
+    CLOCK_HINT_AFTER, SHOWN_ON_PAGE,
+};
 pub use credentials::{bounded_password, bounded_username, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
 pub use refusal::{Refusal, CHECK_YOUR_DETAILS};
 pub use tokens::validate_token_name;
@@ -119,6 +126,19 @@ impl Portal {
     /// The address the portal listens on, once serving.
     pub fn listen_addr(&self) -> Option<SocketAddr> {
         self.listen.get().copied()
+    }
+
+    /// Where people reach the portal, e.g. `https://portal.example.org`: the origin of
+    /// [`Config::public_url`], else `http://` and the listen address. `None` before serving
+    /// without a public URL, or when listening on every address (`0.0.0.0`), which names no
+    /// host a device could reach. New keys carry it as their time source (`pocketpass_time`).
+    pub fn base_url(&self) -> Option<String> {
+        if let Some(u) = &self.config.public_url {
+            return Some(u.origin());
+        }
+        self.listen_addr()
+            .filter(|a| !a.ip().is_unspecified())
+            .map(|a| format!("http://{a}"))
     }
 
     /// The portal's current time.

@@ -50,6 +50,9 @@ pub enum Refusal {
     /// A password reset and an activation collided (the centre's vague message).
     #[error("{}", CHECK_YOUR_DETAILS)]
     CheckYourDetails,
+    /// No such user (the test API's attempt history).
+    #[error("No such user.")]
+    UserNotFound,
     /// No such token for this user.
     #[error("No such token.")]
     TokenNotFound,
@@ -122,6 +125,7 @@ impl Refusal {
             Refusal::SmsTooManyTries => "sms_too_many_tries",
             Refusal::SmsCooldown(_) => "sms_cooldown",
             Refusal::CheckYourDetails => "check_your_details",
+            Refusal::UserNotFound => "user_not_found",
             Refusal::TokenNotFound => "token_not_found",
             Refusal::TokenLimit(_) => "token_limit",
             Refusal::PendingExists(_) => "pending_exists",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rusqlite::TransactionBehavior;
 use tracing::{info, warn};
 
-use super::{NewToken, Outcome, Portal, Refusal, TokenState, TokenView};
+use super::{Accepted, Entered, NewToken, Outcome, Place, Portal, Refusal, TokenState, TokenView};
 use crate::clock::{format_date, format_datetime};
 use crate::config::{OtpAlgorithm, OtpParams};
 use crate::crypto::SecretBytes;
@@ -76,6 +76,7 @@ impl Portal {
                 username: &user.username,
                 params: Self::params_of(t),
                 expires: &expected_expiry,
+                time_source: self.base_url().as_deref(),
             },
             secret,
         );
@@ -171,54 +172,95 @@ impl Portal {
         self.new_token(&user, &row, &secret)
     }
 
-    /// The last activation step: the first code from the app turns the token active.
+    /// The last activation step: the first code from the app turns the token active. The
+    /// attempt goes into the token's history (see [`Place::Activation`]); `addr` is the
+    /// client's. Returns the token and the offset of the step the code matched.
     pub async fn activate_token(
         self: &Arc<Self>,
         user_id: i64,
         id: i64,
         code: &str,
-    ) -> Outcome<TokenView> {
+        addr: &str,
+    ) -> Outcome<(TokenView, Accepted)> {
         let code = code.trim().replace(' ', "");
         let now = self.now();
         let me = Arc::clone(self);
-        let row = self
+        let addr = addr.to_owned();
+        let (row, accepted) = self
             .store
-            .run(move |c| -> Result<Outcome<TokenRow>, StoreError> {
-                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let Some(t) = store::token_of(&tx, user_id, id)? else {
-                    return Ok(Err(Refusal::TokenNotFound));
-                };
-                match me.state_of(&t, now) {
-                    TokenState::Pending => {}
-                    _ if t.state == "pending" || t.state == "abandoned" => {
-                        return Ok(Err(Refusal::PendingExpired))
-                    }
-                    _ => return Ok(Err(Refusal::NotPending)),
-                }
-                let params = Self::params_of(&t);
-                if !otp::well_formed(&code, params) {
-                    return Ok(Err(Refusal::CodeMalformed(params.digits)));
-                }
-                let outcome = me.check_code(&tx, &t, &code, now)?;
-                if outcome.is_ok() {
-                    let expires = now + me.config.token_validity_days * 86_400;
-                    store::activate(&tx, t.id, now, expires)?;
-                } else if t.failures + 1 >= me.config.max_token_failures {
-                    // A pending token that met too many wrong codes is given up: start again.
-                    tx.execute(
-                        "UPDATE tokens SET state = 'abandoned' WHERE id = ?1",
-                        [t.id],
-                    )?;
-                }
-                tx.commit()?;
-                if let Err(r) = outcome {
-                    return Ok(Err(r));
-                }
-                Ok(store::token_of(c, user_id, id)?.ok_or(Refusal::TokenNotFound))
-            })
+            .run(
+                move |c| -> Result<Outcome<(TokenRow, Accepted)>, StoreError> {
+                    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    // Another user's token is not found, and gets nothing in its history.
+                    let Some(t) = store::token_of(&tx, user_id, id)? else {
+                        return Ok(Err(Refusal::TokenNotFound));
+                    };
+                    let (outcome, offset) = me.activation_check(&tx, &t, &code, now)?;
+                    let refused = outcome.as_ref().err();
+                    let entered = Entered {
+                        place: Place::Activation,
+                        client: &addr,
+                        now,
+                    };
+                    me.record_attempt(&tx, entered, t.id, refused, offset)?;
+                    tx.commit()?;
+                    let m = match outcome {
+                        Ok(m) => m,
+                        Err(r) => return Ok(Err(r)),
+                    };
+                    let accepted = Accepted {
+                        token_id: t.id,
+                        offset: m.offset,
+                        period: t.period,
+                    };
+                    Ok(store::token_of(c, user_id, id)?
+                        .map(|row| (row, accepted))
+                        .ok_or(Refusal::TokenNotFound))
+                },
+            )
             .await??;
-        info!(token = row.id, user_id, "token activated");
-        Ok(self.view(&row, now))
+        info!(
+            token = row.id,
+            user_id,
+            offset = accepted.offset,
+            "token activated"
+        );
+        Ok((self.view(&row, now), accepted))
+    }
+
+    /// The activation's rules for pending token `t`, inside transaction `tx`: turns it active
+    /// on a right code, gives it up after too many wrong ones. Returns the verdict and the
+    /// offset of the step the code matched, if any (a used code matches one too).
+    fn activation_check(
+        &self,
+        tx: &rusqlite::Connection,
+        t: &TokenRow,
+        code: &str,
+        now: i64,
+    ) -> Result<(Outcome<otp::Match>, Option<i64>), StoreError> {
+        match self.state_of(t, now) {
+            TokenState::Pending => {}
+            _ if t.state == "pending" || t.state == "abandoned" => {
+                return Ok((Err(Refusal::PendingExpired), None))
+            }
+            _ => return Ok((Err(Refusal::NotPending), None)),
+        }
+        let params = Self::params_of(t);
+        if !otp::well_formed(code, params) {
+            return Ok((Err(Refusal::CodeMalformed(params.digits)), None));
+        }
+        let (outcome, offset) = self.check_code(tx, t, code, now)?;
+        if outcome.is_ok() {
+            let expires = now + self.config.token_validity_days * 86_400;
+            store::activate(tx, t.id, now, expires)?;
+        } else if t.failures + 1 >= self.config.max_token_failures {
+            // A pending token that met too many wrong codes is given up: start again.
+            tx.execute(
+                "UPDATE tokens SET state = 'abandoned' WHERE id = ?1",
+                [t.id],
+            )?;
+        }
+        Ok((outcome, offset))
     }
 
     /// Revokes one of the user's tokens.
@@ -237,26 +279,28 @@ impl Portal {
     }
 
     /// Checks `code` against token `t` inside a transaction, applying the replay and lockout
-    /// rules; records the result.
+    /// rules and the configured window; records the result on the token. Returns the verdict
+    /// and the offset of the step the code matched, if any (a used code matches one too).
     pub(super) fn check_code(
         &self,
         tx: &rusqlite::Connection,
         t: &TokenRow,
         code: &str,
         now: i64,
-    ) -> Result<Outcome<i64>, StoreError> {
+    ) -> Result<(Outcome<otp::Match>, Option<i64>), StoreError> {
         if t.failures >= self.config.max_token_failures {
-            return Ok(Err(Refusal::Locked));
+            return Ok((Err(Refusal::Locked), None));
         }
         let secret = self.key.open(t.user_id, &t.secret_enc)?;
-        match otp::matching_step(&secret, Self::params_of(t), code, now) {
-            Some(step) if t.last_step.is_none_or(|last| step > last) => {
-                store::record_success(tx, t.id, step, now)?;
-                Ok(Ok(step))
+        let window = self.config.window;
+        match otp::matching_step(&secret, Self::params_of(t), window, code, now) {
+            Some(m) if t.last_step.is_none_or(|last| m.step > last) => {
+                store::record_success(tx, t.id, m.step, now)?;
+                Ok((Ok(m), Some(m.offset)))
             }
             // A replay of an accepted code is refused but not counted as a failure: it is what a
             // double-click or a retried request looks like, and it proves the user has the key.
-            Some(_) => Ok(Err(Refusal::CodeUsed)),
+            Some(m) => Ok((Err(Refusal::CodeUsed), Some(m.offset))),
             None => {
                 let failures = store::record_failure(tx, t.id)?;
                 if failures == self.config.max_token_failures {
@@ -265,7 +309,7 @@ impl Portal {
                         "token locked after {failures} consecutive wrong codes"
                     );
                 }
-                Ok(Err(Refusal::WrongCode))
+                Ok((Err(Refusal::WrongCode), None))
             }
         }
     }

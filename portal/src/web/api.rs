@@ -20,7 +20,7 @@ use super::{
     API_BODY_LIMIT,
 };
 use crate::password::Password;
-use crate::service::Refusal;
+use crate::service::{Place, Refusal, TokenView};
 use crate::AppState;
 
 pub fn routes(state: AppState) -> Router<AppState> {
@@ -33,6 +33,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tokens", get(tokens).post(create_token))
         .route("/tokens/{id}", get(token))
         .route("/tokens/{id}/activate", post(activate))
+        .route("/tokens/{id}/attempts", get(attempts))
         .route("/tokens/{id}/revoke", post(revoke))
         .route("/validate", post(validate))
         .layer(middleware::from_fn_with_state(state, guard::check_origin))
@@ -192,13 +193,35 @@ struct OtpBody {
     otp: String,
 }
 
+/// Answers the token, now active, with the `offset` of the step the code matched.
 async fn activate(
     State(p): State<AppState>,
     sid: Sid,
+    addr: ClientAddr,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<OtpBody>,
 ) -> ApiResult {
-    Ok(Json(p.activate_token(user_of(&p, &sid)?, id, &b.otp).await?).into_response())
+    let (token, accepted) = p
+        .activate_token(user_of(&p, &sid)?, id, &b.otp, &addr.0)
+        .await?;
+    let offset = accepted.offset;
+    Ok(Json(Activated { token, offset }).into_response())
+}
+
+/// An activated token as the API answers it: the token's fields and the matched step's offset.
+#[derive(serde::Serialize)]
+struct Activated {
+    #[serde(flatten)]
+    token: TokenView,
+    offset: i64,
+}
+
+/// The token's kept attempts, newest first, with the clock hint; only to its owner (another
+/// user's token is 404, as if it did not exist).
+async fn attempts(State(p): State<AppState>, sid: Sid, Path(id): Path<i64>) -> ApiResult {
+    let user_id = user_of(&p, &sid)?;
+    let all = p.config().attempts_kept_per_token;
+    Ok(Json(p.token_attempts(user_id, id, all).await?).into_response())
 }
 
 async fn revoke(State(p): State<AppState>, sid: Sid, Path(id): Path<i64>) -> ApiResult {
@@ -212,25 +235,33 @@ struct ValidateBody {
     otp: String,
 }
 
-/// Answers 200 with `{ok, reason, message}` for every verdict about the user; failures of the
-/// portal itself, a full hash queue (503) and bad input (422) are errors.
+/// Answers 200 with `{ok, reason, message, offset}` for every verdict about the user (`offset`,
+/// the matched step's, only when accepted); failures of the portal itself, a full hash queue
+/// (503) and bad input (422) are errors.
 async fn validate(
     State(p): State<AppState>,
     addr: ClientAddr,
     ApiJson(b): ApiJson<ValidateBody>,
 ) -> ApiResult {
-    match p.validate(&b.username, b.password, &b.otp, &addr.0).await {
-        Ok(()) => Ok(
-            Json(json!({"ok": true, "reason": null, "message": "Access granted."})).into_response(),
-        ),
+    match p
+        .validate(&b.username, b.password, &b.otp, &addr.0, Place::Api)
+        .await
+    {
+        Ok(a) => Ok(Json(json!({
+            "ok": true,
+            "reason": null,
+            "message": format!("Access granted. {}", a.describe()),
+            "offset": a.offset,
+        }))
+        .into_response()),
         // Not verdicts about the user: the portal's own failure, a full hash queue, and input
         // it does not take (an over-long username) are errors with their own status.
         Err(r @ (Refusal::Internal(_) | Refusal::Busy { .. } | Refusal::BadInput(_))) => {
             Err(ApiError::Refused(r))
         }
-        Err(r) => Ok(
-            Json(json!({"ok": false, "reason": r.reason(), "message": r.message()}))
-                .into_response(),
-        ),
+        Err(r) => Ok(Json(
+            json!({"ok": false, "reason": r.reason(), "message": r.message(), "offset": null}),
+        )
+        .into_response()),
     }
 }

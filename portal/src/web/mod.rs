@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{
-    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, RETRY_AFTER,
+    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, DATE, REFERRER_POLICY, RETRY_AFTER,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::request::Parts;
@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             retry_after_when_busy,
         ))
+        .layer(middleware::map_response_with_state(state.clone(), date_from_portal_clock))
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -85,6 +86,19 @@ pub fn router(state: AppState) -> Router {
         // The default trace layer logs method, path and status, never bodies or cookies.
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Sets `Date` from the clock the portal checks codes with, the test API's offset included, so
+/// an app that measures its clock against the portal's `Date` agrees with the codes' verdicts.
+/// hyper adds a `Date` of the system clock only to responses that have none.
+async fn date_from_portal_clock(
+    State(p): State<AppState>,
+    mut res: axum::response::Response,
+) -> axum::response::Response {
+    if let Ok(v) = HeaderValue::from_str(&crate::clock::format_http_date(p.now())) {
+        res.headers_mut().insert(DATE, v);
+    }
+    res
 }
 
 /// Gives every 503 (a full password-hash queue, the only cause) a `Retry-After`: about how
@@ -194,7 +208,7 @@ pub fn status_of(r: &Refusal) -> StatusCode {
         Refusal::RateLimited | Refusal::SmsCooldown(_) => StatusCode::TOO_MANY_REQUESTS,
         Refusal::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         Refusal::Forbidden => StatusCode::FORBIDDEN,
-        Refusal::TokenNotFound => StatusCode::NOT_FOUND,
+        Refusal::TokenNotFound | Refusal::UserNotFound => StatusCode::NOT_FOUND,
         Refusal::CheckYourDetails
         | Refusal::TokenLimit(_)
         | Refusal::PendingExists(_)

@@ -1,5 +1,5 @@
-//! Routes for testers, mounted only with `--test-api`: the SMS outbox, the clock offset, and
-//! adding users. Never enable it on a portal real people use.
+//! Routes for testers, mounted only with `--test-api`: the SMS outbox, the clock offset,
+//! adding users, and a user's code attempts. Never enable it on a portal real people use.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -22,6 +22,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/sms", get(sms))
         .route("/clock", post(clock).get(get_clock))
         .route("/users", post(add_user))
+        .route("/attempts", get(attempts))
         .layer(middleware::from_fn_with_state(state, guard::check_origin))
 }
 
@@ -72,4 +73,23 @@ async fn add_user(
         Some(id) => Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response()),
         None => Err(ApiError::Refused(Refusal::UserExists)),
     }
+}
+
+#[derive(Deserialize)]
+struct AttemptsQuery {
+    username: Option<String>,
+}
+
+/// `{username, attempts}`: the kept attempts on every token of the user, newest first.
+async fn attempts(
+    State(p): State<AppState>,
+    Query(q): Query<AttemptsQuery>,
+) -> Result<Response, ApiError> {
+    let Some(username) = q.username else {
+        return Err(ApiError::Refused(Refusal::BadInput(
+            "Name the user: /_test/attempts?username=NAME.".into(),
+        )));
+    };
+    let attempts = p.attempts_of_username(&username).await?;
+    Ok(Json(json!({"username": username, "attempts": attempts})).into_response())
 }

@@ -168,6 +168,21 @@ pub fn http_raw(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<(u16, String)> {
+    http_raw_with_head(addr, method, path, headers, body).map(|(status, _, body)| (status, body))
+}
+
+/// An answer's header lines as `(lowercase name, value)`.
+pub type HeaderLines = Vec<(String, String)>;
+
+/// [`http_raw`], also returning the answer's header lines (status line excluded): (status,
+/// headers as `(lowercase name, value)`, body).
+pub fn http_raw_with_head(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, HeaderLines, String)> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
@@ -196,5 +211,11 @@ pub fn http_raw(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other("bad status"))?;
-    Ok((status, body.to_owned()))
+    let fields = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Ok((status, fields, body.to_owned()))
 }

@@ -10,6 +10,8 @@
 //!   the portal (a wrong one first); then "More", the login check, and the token's expiry.
 //! - `failure_paths_...`: a wrong SMS code, the vague error of an activation during a
 //!   password reset, an activation not finished within 15 minutes.
+//! - `the_more_page_lists_...`: codes refused at the activation appear in the token's history
+//!   on its More page (issue 17).
 //!
 //! Each step is named; a failure says which ("step 4 (install the key in the app): ...").
 //! Screenshots of both sides: see [`steps::Shots`]. Needs `chromium` and `chromium-driver`
@@ -463,6 +465,61 @@ fn failure_paths_in_the_browser_say_what_went_wrong() {
                 "a new activation: {:?} ({:?})",
                 browser.heading()?,
                 browser.error()?
+            );
+            Ok(())
+        },
+    );
+}
+
+#[test]
+fn the_more_page_lists_the_code_attempts_on_the_token() {
+    let (portal, browser, _shots) = start();
+    step("attempts 1 (log in and start an activation)", || {
+        log_in(&browser, &portal, None)?;
+        start_activation(&browser, TOKEN_NAME, None)?;
+        ensure!(
+            browser.heading()? == "Scan the QR code",
+            "{:?}",
+            browser.error()?
+        );
+        browser.press("Next")
+    });
+    step("attempts 2 (two codes refused at the activation)", || {
+        for (code, minutes) in [("12", 1), ("1234", 2)] {
+            // A minute apart, so the history's order is the order typed.
+            portal.set_clock_offset(minutes * 60)?;
+            browser.fill("code", code)?;
+            browser.press("Activate")?;
+            let error = browser.error()?.unwrap_or_default();
+            ensure!(error.contains("must be 6 digits"), "{code}: {error:?}");
+        }
+        Ok(())
+    });
+    step(
+        "attempts 3 (the More page lists them, newest first)",
+        || {
+            // The demo user's first token in a fresh database.
+            browser.goto("/portal/tokens/1")?;
+            ensure!(
+                browser.heading()? == "Token details",
+                "{:?}",
+                browser.heading()?
+            );
+            let rows = browser.text_of("#attempts tbody")?;
+            let rows: Vec<&str> = rows.lines().filter(|l| !l.trim().is_empty()).collect();
+            ensure!(rows.len() == 2, "two attempts: {rows:?}");
+            for row in &rows {
+                ensure!(
+                    row.contains("activation")
+                        && row.contains("refused (code_malformed)")
+                        && row.contains("127.0.0.1"),
+                    "{row}"
+                );
+            }
+            ensure!(rows[0] > rows[1], "newest first: {rows:?}");
+            ensure!(
+                !browser.main_text()?.contains("1234"),
+                "the typed codes are not shown"
             );
             Ok(())
         },

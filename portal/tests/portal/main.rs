@@ -1,6 +1,8 @@
 //! Integration tests of the mock portal, one binary. Index:
 //! - `pages`: the user's path through the HTML pages, refusals included.
 //! - `api`: the JSON API and the test API.
+//! - `attempts`: the window options, matched offsets, the attempt history, the clock hint, the
+//!   `Date` header and the key's time source (issue 17).
 //! - `verification`: the code rules (window, single use, lockout, expiry, independent codes).
 //! - `persistence`: restarts, the key file, secrets at rest, damaged databases.
 //! - `binary`: the real `pocketpass-portal` process on a random port, kill -9 under load, its
@@ -17,6 +19,7 @@ mod support;
 mod process;
 
 mod api;
+mod attempts;
 mod binary;
 mod limits;
 mod origin;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{page, render, show, visitor, Base, CsrfForm, PageResult};
 use crate::password::Password;
+use crate::service::Place;
 use crate::web::{log_if_internal, status_of, ClientAddr, Sid};
 use crate::AppState;
 
@@ -55,14 +56,17 @@ async fn check(
     CsrfForm(checked, f): CsrfForm<CheckForm>,
 ) -> PageResult {
     let result = checked
-        .then(p.validate(&f.username, f.password, &f.code, &addr.0))
+        .then(p.validate(&f.username, f.password, &f.code, &addr.0, Place::Check))
         .await;
     let v = visitor(&p, &sid)?;
     let (status, granted, text) = match result {
-        Ok(()) => (
+        Ok(a) => (
             StatusCode::OK,
             true,
-            "Access granted: password and Pocket Pass code accepted.".to_owned(),
+            format!(
+                "Access granted: password and Pocket Pass code accepted. {}",
+                a.describe()
+            ),
         ),
         Err(r) => {
             log_if_internal(&r);

@@ -9,7 +9,8 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::{page, redirect, show, Base, CodeForm, CsrfForm, MessagePage, NoFields, PageResult};
-use crate::service::{LoggedIn, Refusal, TokenView};
+use crate::service::{LoggedIn, Refusal, TokenAttempts, TokenView, SHOWN_ON_PAGE};
+use crate::web::ClientAddr;
 use crate::AppState;
 
 /// The TOKENS tab's routes.
@@ -59,6 +60,8 @@ struct VerifyPage {
 struct MorePage {
     base: Base,
     t: TokenView,
+    /// The latest attempts on the token and what they say about the device's clock.
+    history: TokenAttempts,
 }
 
 page!(TokensPage, NewTokenPage, QrPage, VerifyPage, MorePage);
@@ -161,13 +164,14 @@ async fn verify(
     State(p): State<AppState>,
     Path(id): Path<i64>,
     user: LoggedIn,
+    addr: ClientAddr,
     CsrfForm(checked, f): CsrfForm<CodeForm>,
 ) -> PageResult {
     match checked
-        .then(p.activate_token(user.user_id, id, &f.code))
+        .then(p.activate_token(user.user_id, id, &f.code, &addr.0))
         .await
     {
-        Ok(t) => {
+        Ok((t, _)) => {
             let page = MessagePage {
                 base: tab("Pocket Pass is active", &user).notice(Some("Your token is active.")),
                 message: format!(
@@ -185,11 +189,19 @@ async fn verify(
 }
 
 async fn token_more(State(p): State<AppState>, Path(id): Path<i64>, user: LoggedIn) -> PageResult {
-    Ok(match p.token(user.user_id, id).await {
-        Ok(t) => {
+    let found = match p.token(user.user_id, id).await {
+        Ok(t) => p
+            .token_attempts(user.user_id, id, SHOWN_ON_PAGE)
+            .await
+            .map(|history| (t, history)),
+        Err(r) => Err(r),
+    };
+    Ok(match found {
+        Ok((t, history)) => {
             let page = MorePage {
                 base: tab("Token details", &user),
                 t,
+                history,
             };
             show(page, None, None)
         }
