@@ -6,9 +6,12 @@
 //!   PIN, Key installed, the code screen.
 //! - `unlock`: later starts, Enter PIN with the tries left, the wipe, lock and auto-lock.
 //! - `tokens`: several tokens, rename, delete, expiry notices, HOTP.
+//! - `transfer`: keys in from other apps (the preview) and out to them (Aegis, Google QR
+//!   pages, plain links after the PIN).
 mod ui {
     mod install;
     mod support;
     mod tokens;
+    mod transfer;
     mod unlock;
 }

@@ -20,13 +20,15 @@ use crate::vault::{self, Pin, VaultError};
 mod codes;
 mod install;
 mod shown;
+mod transfer;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use shown::{
     Effect, FoundShown, InstallShown, NavShown, Note, PinShown, Screen, SettingsShown, TokenShown,
-    TokensShown,
+    TokensShown, TransferShown,
 };
+pub(crate) use transfer::ExportForm;
 
 /// Auto-lock choices offered in Settings, in minutes (0: never), in the order shown.
 pub(crate) const AUTO_LOCK_MINUTES: [u64; 5] = [1, 2, 5, 10, 0];
@@ -42,6 +44,7 @@ pub(crate) struct Flow {
     pub(crate) install: InstallShown,
     pub(crate) pin: PinShown,
     pub(crate) settings: SettingsShown,
+    pub(crate) transfer: TransferShown,
     /// The open vault's accounts (empty while locked).
     accounts: Vec<Account>,
     unlocked: bool,
@@ -81,6 +84,7 @@ impl Flow {
                 message: None,
                 auto_lock_index: DEFAULT_AUTO_LOCK_INDEX,
             },
+            transfer: TransferShown::default(),
             accounts: Vec::new(),
             unlocked: false,
             has_vault: false,
@@ -129,7 +133,13 @@ impl Flow {
     fn go(&mut self, screen: Screen) {
         self.nav.can_go_back = match screen {
             Screen::Add => self.unlocked || !self.has_vault,
-            Screen::Manual | Screen::Found | Screen::ChoosePin | Screen::Settings => true,
+            Screen::Manual
+            | Screen::Found
+            | Screen::ChoosePin
+            | Screen::Settings
+            | Screen::ImportOther
+            | Screen::ExportOther
+            | Screen::ExportQr => true,
             Screen::Token => self.accounts.len() > 1,
             _ => false,
         };
@@ -153,6 +163,10 @@ impl Flow {
             }
             Screen::ChoosePin => self.go(Screen::Found),
             Screen::Settings => self.show_codes(),
+            Screen::ImportOther | Screen::ExportOther | Screen::ExportQr => {
+                self.transfer = TransferShown::default();
+                self.go(Screen::Settings);
+            }
             Screen::Token if self.accounts.len() > 1 => self.go(Screen::Tokens),
             _ => {}
         }
@@ -214,6 +228,8 @@ impl Flow {
         self.pin.error = None;
         self.pin.tries_note = None;
         self.settings.message = None;
+        // The QR codes for Google Authenticator hold keys: they go with the rest.
+        self.transfer = TransferShown::default();
         // The controller raises the worker's lock flag as it sends this, so the vault closes
         // before the worker's next job whatever is queued; the job itself only brings the reply.
         self.ask(Effect::Job(Job::Lock));
@@ -255,7 +271,16 @@ impl Flow {
                 }
                 self.accounts(result, done);
             }
-            Reply::Hotp(..) | Reply::Exported(_) | Reply::Imported(_) if !self.unlocked => {}
+            Reply::Hotp(..)
+            | Reply::Exported(_)
+            | Reply::Imported(_)
+            | Reply::ForeignRead(_)
+            | Reply::ForeignImported(_)
+            | Reply::ExportedFor(_)
+                if !self.unlocked => {}
+            Reply::ForeignRead(result) => self.foreign_read(result),
+            Reply::ForeignImported(result) => self.foreign_imported(result),
+            Reply::ExportedFor(result) => self.exported_for(result),
             Reply::Hotp(index, result) => {
                 match result {
                     Ok((code, accounts)) => {

@@ -38,6 +38,14 @@ pub(crate) fn note(texts: &Texts<'_>, note: &Note) -> SharedString {
         Note::Imported(report) => {
             texts.invoke_imported(report.added as i32, report.duplicates as i32)
         }
+        Note::ReadingFile => texts.invoke_reading_file(),
+        Note::ExportedFor { count, path } => texts.invoke_exported_for(*count as i32, path.into()),
+        Note::PasswordsDiffer => texts.invoke_passwords_differ(),
+        Note::NothingForGoogle => texts.invoke_nothing_for_google(),
+        Note::ExportPinWrong => texts.invoke_export_pin_wrong(),
+        // The reason is in English: the formats' errors name details (a format, a KDF limit)
+        // that have no translation; the frame around it is translated.
+        Note::Transfer(e) => texts.invoke_transfer_failed(shown(&e.to_string())),
         Note::Pin(e) => pin(texts, e),
         Note::Otp(e) => otp(texts, e),
         Note::Vault(e) => vault(texts, e),

@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 use crate::otp::{Account, Code};
 use crate::scan::{self, FrameSource, LumaFrame, Scanner, SourceError};
+use crate::transfer::{ImportFile, TransferError};
 use crate::vault::{self, ImportReport, KdfCost, Password, Pin, Vault, VaultError};
+
+pub(crate) mod transfer;
 
 use super::OpenCamera;
 
@@ -40,6 +43,13 @@ pub(crate) enum Job {
     Export(PathBuf, Password),
     /// Reads an encrypted backup into the vault.
     Import(PathBuf, Password),
+    /// Reads another app's export file for the import preview. The file's keys stay on this
+    /// thread (until imported, replaced, or the vault closes); the UI gets the preview rows.
+    ReadForeign(PathBuf, Option<Password>),
+    /// Imports the entries at these positions of the file read last, in one save.
+    ImportForeign(Vec<usize>),
+    /// Writes an export for another app.
+    ExportFor(transfer::ExportRequest),
     /// Closes the vault (auto-lock, Lock button). The UI raises the [`LockNow`] flag first, so
     /// the vault is closed before the next job starts even when others are queued before this.
     Lock,
@@ -66,6 +76,12 @@ pub(crate) enum Reply {
     Exported(Result<usize, VaultError>),
     /// A backup was read in.
     Imported(Result<(ImportReport, Vec<Account>), VaultError>),
+    /// The preview of a file read by [`Job::ReadForeign`].
+    ForeignRead(Result<transfer::ForeignFile, TransferError>),
+    /// The chosen entries of that file were imported.
+    ForeignImported(Result<(ImportReport, Vec<Account>), VaultError>),
+    /// An export for another app was made.
+    ExportedFor(Result<transfer::Exported, transfer::ExportFailure>),
     /// The texts of the QR codes found in a file or on the screen.
     Scanned(Result<Vec<String>, SourceError>),
     /// The vault is closed.
@@ -132,11 +148,14 @@ pub(crate) fn spawn(
         .name("pocketpass-worker".into())
         .spawn(move || {
             let mut vault: Option<Vault> = None;
+            // Another app's file read for the preview: its keys go when the vault closes.
+            let mut foreign: Option<ImportFile> = None;
             for job in jobs {
                 if lock_now.swap(false, Ordering::SeqCst) {
                     vault = None;
+                    foreign = None;
                 }
-                let reply = run(&dir, cost, &mut vault, job);
+                let reply = run(&dir, cost, &mut vault, &mut foreign, job);
                 out.send(reply);
                 if let Some(warning) = vault.as_mut().and_then(Vault::take_warning) {
                     out.send(Reply::Unflushed(warning));
@@ -150,7 +169,13 @@ fn not_open(dir: &std::path::Path) -> VaultError {
     vault::missing(dir)
 }
 
-fn run(dir: &std::path::Path, cost: KdfCost, open: &mut Option<Vault>, job: Job) -> Reply {
+fn run(
+    dir: &std::path::Path,
+    cost: KdfCost,
+    open: &mut Option<Vault>,
+    foreign: &mut Option<ImportFile>,
+    job: Job,
+) -> Reply {
     let accounts = |v: &Vault| v.accounts().to_vec();
     match job {
         Job::Probe => Reply::Probed {
@@ -215,8 +240,14 @@ fn run(dir: &std::path::Path, cost: KdfCost, open: &mut Option<Vault>, job: Job)
         Job::Import(file, password) => Reply::Imported(with(dir, open, |v| {
             v.import(&file, &password).map(|r| (r, accounts(v)))
         })),
+        Job::ReadForeign(file, password) => {
+            transfer::read(dir, open.as_ref(), foreign, &file, password)
+        }
+        Job::ImportForeign(chosen) => transfer::import(dir, open.as_mut(), foreign.take(), &chosen),
+        Job::ExportFor(request) => transfer::export(dir, open.as_ref(), request),
         Job::Lock => {
             *open = None;
+            *foreign = None;
             Reply::Locked
         }
     }

@@ -143,6 +143,18 @@ impl Default for KdfCost {
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct DerivedKey([u8; 32]);
 
+impl DerivedKey {
+    /// True when both keys are the same, compared in time that does not depend on where they
+    /// differ.
+    pub fn same_as(&self, other: &DerivedKey) -> bool {
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |d, (a, b)| d | (a ^ b))
+            == 0
+    }
+}
+
 /// Derives the file key from a PIN or password with PBKDF2-HMAC-SHA256.
 pub fn derive_key(secret: &[u8], params: &KdfParams) -> DerivedKey {
     let mut key = DerivedKey([0u8; 32]);

@@ -344,6 +344,20 @@ impl Vault {
         Ok(code)
     }
 
+    /// Checks that `pin` is this vault's PIN again (the window asks before writing keys out
+    /// unencrypted), at the cost of one key derivation. A wrong PIN is
+    /// [`VaultError::WrongPin`] with the tries left as they stand: this check does not count
+    /// as an attempt, so callers must not let it be retried freely (the window locks at once).
+    pub fn verify_pin(&self, pin: &Pin) -> Result<(), VaultError> {
+        if format::derive_key(pin.as_bytes(), &self.params).same_as(&self.key) {
+            return Ok(());
+        }
+        let failed = Self::failed_attempts(&self.dir).unwrap_or(0);
+        Err(VaultError::WrongPin {
+            remaining: MAX_ATTEMPTS.saturating_sub(failed),
+        })
+    }
+
     /// Replaces the PIN: a new salt, a new key, the same accounts.
     pub fn change_pin(&mut self, new_pin: &Pin) -> Result<(), VaultError> {
         new_pin.check()?;

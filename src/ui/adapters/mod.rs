@@ -8,6 +8,7 @@ pub(crate) mod nav;
 pub(crate) mod pin;
 pub(crate) mod settings;
 pub(crate) mod tokens;
+pub(crate) mod transfer;
 
 use std::rc::Rc;
 
@@ -22,6 +23,7 @@ pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
     pin::connect(window, c);
     tokens::connect(window, c);
     settings::connect(window, c);
+    transfer::connect(window, c);
 }
 
 /// Shows the flow's state in every global but the tokens' (which [`tokens::show`] fills once
@@ -31,4 +33,5 @@ pub(crate) fn show(window: &AppWindow, flow: &Flow) {
     install::show(window, flow);
     pin::show(window, flow);
     settings::show(window, flow);
+    transfer::show(window, flow);
 }

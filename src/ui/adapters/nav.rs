@@ -45,5 +45,8 @@ fn view(screen: Screen) -> super::super::Screen {
         Screen::Unlock => View::Unlock,
         Screen::Wiped => View::Wiped,
         Screen::Settings => View::Settings,
+        Screen::ImportOther => View::ImportOther,
+        Screen::ExportOther => View::ExportOther,
+        Screen::ExportQr => View::ExportQr,
     }
 }

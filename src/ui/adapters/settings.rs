@@ -30,6 +30,8 @@ pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
     settings.on_import_backup(callback!(c, |c, form| {
         c.act(|f| f.import_backup(&form.file, &form.password))
     }));
+    settings.on_import_other(callback!(c, |c| c.act(Flow::open_import_other)));
+    settings.on_export_other(callback!(c, |c| c.act(Flow::open_export_other)));
 }
 
 pub(crate) fn show(window: &AppWindow, flow: &Flow) {

@@ -8,6 +8,7 @@ use super::super::worker::Job;
 use crate::otp::expiry::{self, Expiry};
 use crate::otp::{Account, Kind, OtpError};
 use crate::scan::{Source, SourceError};
+use crate::transfer::{PreviewRow, TransferError};
 use crate::vault::{ImportReport, PinError, VaultError};
 
 /// Seconds before the end of a period from which the next code is shown too.
@@ -31,6 +32,12 @@ pub(crate) enum Screen {
     Unlock,
     Wiped,
     Settings,
+    /// Import from another app: the file, then the preview with ticks.
+    ImportOther,
+    /// Export for another app: the format, the file, a password or the PIN again.
+    ExportOther,
+    /// Google Authenticator transfer codes, one at a time.
+    ExportQr,
 }
 
 /// Something to tell the user, in no language yet: the adapters turn it into the translated
@@ -69,6 +76,21 @@ pub(crate) enum Note {
     Exported(usize),
     /// A backup was read in.
     Imported(ImportReport),
+    /// Reading another app's export file.
+    ReadingFile,
+    /// An export for another app with this many keys was written to this file.
+    ExportedFor {
+        count: usize,
+        path: String,
+    },
+    /// The two passwords for a new export file differ.
+    PasswordsDiffer,
+    /// Google Authenticator can hold none of the keys.
+    NothingForGoogle,
+    /// The PIN typed again before a plain export was wrong: the app locked.
+    ExportPinWrong,
+    /// Another app's file could not be read, or an export for one not written.
+    Transfer(TransferError),
     Pin(PinError),
     Otp(OtpError),
     Vault(VaultError),
@@ -134,6 +156,24 @@ pub(crate) struct SettingsShown {
     pub(crate) message: Option<(Note, bool)>,
     /// Index into [`AUTO_LOCK_MINUTES`].
     pub(crate) auto_lock_index: usize,
+}
+
+/// Import from another app and Export for another app.
+#[derive(Debug, Default)]
+pub(crate) struct TransferShown {
+    /// The file read for the preview ("Aegis (encrypted)"), empty before one is read.
+    pub(crate) title: String,
+    /// Its entries, ticked or not.
+    pub(crate) rows: Vec<PreviewRow>,
+    /// Things to tell about the file as a whole.
+    pub(crate) notes: Vec<String>,
+    pub(crate) import_error: Option<Note>,
+    pub(crate) export_error: Option<Note>,
+    /// Google Authenticator transfer codes (PNG, wiped when dropped) and the one shown.
+    pub(crate) qr: Vec<zeroize::Zeroizing<Vec<u8>>>,
+    pub(crate) qr_index: usize,
+    /// Accounts Google Authenticator cannot hold, with why.
+    pub(crate) skipped: Vec<(String, String)>,
 }
 
 /// One token at a moment, ready for the tokens adapter to translate and show.

@@ -289,3 +289,102 @@ fn a_totp_code_is_copied_without_its_space_and_the_copy_is_announced() {
         matches!(&effects[..], [Effect::Copy(code), Effect::Toast(Note::Copied)] if *code == expected)
     );
 }
+
+#[test]
+fn a_wrong_pin_before_a_plain_export_locks_the_app() {
+    use super::super::worker::transfer::ExportFailure;
+    let (mut f, _) = unlocked(&["alice"]);
+    f.open_settings();
+    f.open_export_other();
+    let form = ExportForm {
+        app: 2,
+        file: "/tmp/links.txt".into(),
+        pin: "000000".into(),
+        ..ExportForm::default()
+    };
+    f.export_other(&form);
+    let effects = f.take_effects();
+    assert!(matches!(jobs(&effects)[..], [Job::ExportFor(_)]));
+    f.reply(Reply::ExportedFor(Err(ExportFailure::Vault(
+        VaultError::WrongPin { remaining: 10 },
+    ))));
+    assert_eq!(f.nav.screen, Screen::Unlock);
+    assert!(matches!(f.pin.error, Some(Note::ExportPinWrong)));
+    assert!(matches!(jobs(&f.take_effects())[..], [Job::Lock]));
+    assert_eq!(f.tokens().total, 0);
+}
+
+#[test]
+fn two_different_export_passwords_are_refused_before_the_worker_hears_of_them() {
+    let (mut f, _) = unlocked(&["alice"]);
+    f.open_export_other();
+    let form = ExportForm {
+        app: 0,
+        file: "/tmp/aegis.json".into(),
+        password: "correct horse battery staple".into(),
+        again: "correct horse battery stapler".into(),
+        ..ExportForm::default()
+    };
+    f.export_other(&form);
+    assert!(matches!(
+        f.transfer.export_error,
+        Some(Note::PasswordsDiffer)
+    ));
+    assert!(f.take_effects().is_empty());
+    assert_eq!(f.nav.screen, Screen::ExportOther);
+}
+
+#[test]
+fn google_qr_pages_go_one_at_a_time_and_the_codes_go_with_the_lock() {
+    use super::super::worker::transfer::Exported;
+    let (mut f, _) = unlocked(&["alice"]);
+    f.open_export_other();
+    f.reply(Reply::ExportedFor(Ok(Exported::Qr {
+        codes: vec![vec![1u8].into(), vec![2u8].into()],
+        skipped: vec![("steam".into(), "Steam codes".into())],
+    })));
+    assert_eq!(f.nav.screen, Screen::ExportQr);
+    assert_eq!(f.transfer.qr_index, 0);
+    f.next_qr();
+    assert_eq!(f.transfer.qr_index, 1);
+    f.lock();
+    assert!(
+        f.transfer.qr.is_empty(),
+        "locking drops the codes, which hold keys"
+    );
+    assert!(f.transfer.skipped.is_empty());
+}
+
+#[test]
+fn entries_that_cannot_be_imported_cannot_be_ticked_and_nothing_ticked_imports_nothing() {
+    use super::super::worker::transfer::ForeignFile;
+    use crate::transfer::{PreviewRow, Status};
+    let (mut f, _) = unlocked(&["alice"]);
+    f.open_import_other();
+    let row = |index, status: Status| PreviewRow {
+        index,
+        label: format!("entry {index}"),
+        selected: status == Status::New,
+        status,
+    };
+    f.reply(Reply::ForeignRead(Ok(ForeignFile {
+        title: "Aegis".into(),
+        rows: vec![
+            row(0, Status::New),
+            row(1, Status::NotImportable("mOTP".into())),
+        ],
+        notes: Vec::new(),
+    })));
+    assert_eq!(f.chosen_rows(), 1);
+    f.toggle_row(1);
+    assert_eq!(f.chosen_rows(), 1, "the unimportable entry stays unticked");
+    f.toggle_row(0);
+    assert_eq!(f.chosen_rows(), 0);
+    f.import_chosen();
+    assert!(f.take_effects().is_empty(), "nothing ticked, nothing sent");
+    f.toggle_row(0);
+    f.import_chosen();
+    assert!(
+        matches!(jobs(&f.take_effects())[..], [Job::ImportForeign(chosen)] if chosen == &vec![0])
+    );
+}
