@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use pocketpass::ui::{
-    App, Config, IconWindow, InstallAdapter, Nav, NewPin, PinAdapter, Screen, SettingsAdapter,
-    TokensAdapter,
+    App, Config, IconWindow, ImportRequest, InstallAdapter, Nav, NewPin, OtherExport, PinAdapter,
+    Screen, SettingsAdapter, TokensAdapter, TransferAdapter,
 };
 use slint::platform::software_renderer::{
     MinimalSoftwareWindow, PremultipliedRgbaColor, RepaintBufferType,
@@ -210,18 +210,57 @@ fn run_size(
     tokens.invoke_settings();
     ui.global::<SettingsAdapter>().set_message("".into());
     s.shot("11-settings")?;
+
+    // Import from another app: a file of links (one installed already, one unreadable).
+    let export = dir.path().join("other-app-export.txt");
+    std::fs::write(
+        &export,
+        format!(
+            "otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXP&issuer=GitHub\n\
+             otpauth://hotp/Work%20VPN:alice?secret=KRUGKIDROVUWG2ZAMJZG653OEBTG66BANJ2W24DT&counter=3\n\
+             {}\n\
+             otpauth://yubikey/alice?secret=JBSWY3DPEHPK3PXP\n",
+            link("workstation", "2028-03-01")
+        ),
+    )?;
+    let settings = ui.global::<SettingsAdapter>();
+    let transfer = ui.global::<TransferAdapter>();
+    settings.invoke_import_other();
+    let path: slint::SharedString = export.display().to_string().into();
+    transfer.set_import_file(path.clone());
+    transfer.invoke_preview(ImportRequest {
+        file: path,
+        password: "".into(),
+    });
+    settle(&app)?;
+    anyhow::ensure!(ui.global::<Nav>().get_screen() == Screen::ImportOther);
+    s.shot("12-import-preview")?;
+    ui.global::<Nav>().invoke_back();
+    settings.invoke_export_other();
+    transfer.set_export_format(1);
+    transfer.invoke_export(OtherExport {
+        format: 1,
+        file: "".into(),
+        password: "".into(),
+        again: "".into(),
+        pin: "".into(),
+    });
+    settle(&app)?;
+    anyhow::ensure!(ui.global::<Nav>().get_screen() == Screen::ExportQr);
+    s.shot("13-export-google-qr")?;
+    ui.global::<Nav>().invoke_back();
     tokens.invoke_lock();
     settle(&app)?;
     ui.global::<Nav>().set_toast("".into());
     pin.invoke_unlock("000000".into());
     settle(&app)?;
-    s.shot("12-enter-pin-wrong")?;
+    s.shot("14-enter-pin-wrong")?;
     for _ in 1..pocketpass::vault::MAX_ATTEMPTS {
         pin.invoke_unlock("000000".into());
         settle(&app)?;
     }
     anyhow::ensure!(ui.global::<Nav>().get_screen() == Screen::Wiped);
-    s.shot("13-keys-wiped")?;
+    s.shot("15-keys-wiped")?;
     Ok(s.count)
 }
 
