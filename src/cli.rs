@@ -1,10 +1,13 @@
 //! Terminal commands: `pocketpass add | list | code | remove | rename | change-pin | export |
-//! import | scan` (import and export in `cli/transfer.rs`).
+//! import | scan | clock | doctor` (import and export in `cli/transfer.rs`, the "code refused?"
+//! commands in `cli/clock.rs` and `cli/doctor.rs`).
 //!
 //! This is an adapter: it reads arguments and PINs, calls [`crate::otp`] and [`crate::vault`],
 //! and turns their errors into messages and the exit codes documented in `--help`.
 
 mod argv;
+pub mod clock;
+pub mod doctor;
 pub mod scan;
 mod secrets;
 mod transfer;
@@ -41,13 +44,15 @@ pub mod exit {
     pub const BAD_INPUT: u8 = 6;
     /// The vault or backup is damaged, tampered with, or from a newer Pocket Pass.
     pub const DAMAGED: u8 = 7;
+    /// `clock`: the time source could not be reached in time, or gave no usable time.
+    pub const NETWORK: u8 = 8;
 }
 
 const EXIT_CODES_HELP: &str = "\
 Exit status: 0 success; 1 other failure (e.g. I/O); 2 usage error; 3 wrong PIN or backup \
 password (tries remain); 4 keys wiped after 10 wrong PINs; 5 no vault or no such account; \
 6 bad input (not a key, weak PIN, taken or ambiguous name); 7 damaged, tampered or newer-version \
-file. `scan` has its own: 0 every file held a code, 1 some did not, 2 usage error.
+file; 8 (clock) the time source could not be reached or gave no time. `scan` has its own: 0 every file held a code, 1 some did not, 2 usage error.
 
 With --pin-stdin, secrets are read one per line from standard input, in the order the command \
 needs them: the PIN (once, also for a new vault), then the new PIN (change-pin), the backup \
@@ -154,6 +159,12 @@ pub enum Command {
     },
     /// Read QR codes from image files, the screen or the camera.
     Scan(scan::ScanArgs),
+    /// Show how far this device's clock is from a portal or an NTP server (a clock that is off
+    /// makes the portal refuse codes). Needs no PIN.
+    Clock(clock::ClockArgs),
+    /// Code refused? Check each account for the reasons the app can know (activation not
+    /// finished, expired token, clock off, code typed twice, HOTP counter) and say what to do.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// An error on its way to the terminal: the message and the exit code.
@@ -231,6 +242,9 @@ pub fn run(cli: Cli) -> ExitCode {
     if let Command::Scan(args) = &command {
         return scan::run(args);
     }
+    if let Command::Clock(args) = &command {
+        return clock::run(args);
+    }
     let dir = match cli.data_dir.clone().or_else(vault::default_data_dir) {
         Some(dir) => dir,
         None => {
@@ -290,7 +304,14 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             };
             let mut vault = open_or_create(dir, secrets)?;
             match <[KeyLink; 1]>::try_from(links) {
-                Ok([KeyLink::Account(account)]) => {
+                Ok([KeyLink::Account(mut account)]) => {
+                    // When it was installed, for `doctor` (a fresh key's activation may not be
+                    // finished). Only here: an imported key's install time is unknown.
+                    if account.extra(doctor::ADDED_PARAM).is_none() {
+                        account
+                            .extra
+                            .push((doctor::ADDED_PARAM.to_owned(), now().to_string()));
+                    }
                     let name = account.display_name();
                     vault.add(account)?;
                     line(&mut out, &format!("added {name}"))?;
@@ -426,7 +447,10 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
         Command::Import { dry_run, file } => {
             transfer::import(dir, &file, dry_run, secrets, &mut out)?
         }
-        Command::Scan(_) => unreachable!("scan is dispatched before the vault is touched"),
+        Command::Doctor(args) => doctor::run(dir, &args, secrets, &mut out)?,
+        Command::Scan(_) | Command::Clock(_) => {
+            unreachable!("scan and clock are dispatched before the vault is touched")
+        }
     }
     Ok(())
 }

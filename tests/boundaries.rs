@@ -1,6 +1,7 @@
 //! The boundaries `shared/DESIGN.md` draws, checked on the sources: the domain modules (`otp`,
-//! `vault`, `scan`) import neither the UI, the terminal commands nor the platform glue (nor
-//! Slint, axum or clap); `scan` needs no `vault`; the portal never links the app crate.
+//! `vault`, `scan`, `transfer`, `clock`) import neither the UI, the terminal commands nor the
+//! platform glue (nor Slint, axum or clap); `scan` and `clock` need no `vault`; the portal
+//! never links the app crate.
 //!
 //! The check reads the source files as text, so it sees what the compiler sees as imports:
 //! paths through `crate::` (or `pocketpass::` for the portal) and crates named outside
@@ -55,6 +56,19 @@ const RULES: &[Rule] = &[
         dir: "src/transfer",
         forbidden: OUTER,
         why: "transfer is domain code: no UI, terminal or platform types",
+    },
+    Rule {
+        dir: "src/clock",
+        forbidden: &[
+            "crate::ui",
+            "crate::cli",
+            "crate::platform",
+            "crate::vault",
+            "slint::",
+            "axum::",
+            "clap::",
+        ],
+        why: "clock is domain code: no UI, terminal or platform types, and it needs no vault",
     },
     Rule {
         dir: "portal/src",

@@ -6,8 +6,10 @@
 
 mod common;
 
-/// Import and export with other apps' files (tests/cli/transfer.rs).
+/// Import and export with other apps' files (tests/cli/transfer.rs); the clock and the
+/// "code refused?" checks (tests/cli/clock.rs).
 mod cli {
+    mod clock;
     mod transfer;
 }
 
@@ -412,6 +414,8 @@ fn help_documents_commands_and_exit_codes() {
         "export",
         "import",
         "scan",
+        "clock",
+        "doctor",
         "--data-dir",
         "--pin-stdin",
         "Exit status",
