@@ -307,11 +307,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                 Ok([KeyLink::Account(mut account)]) => {
                     // When it was installed, for `doctor` (a fresh key's activation may not be
                     // finished). Only here: an imported key's install time is unknown.
-                    if account.extra(doctor::ADDED_PARAM).is_none() {
-                        account
-                            .extra
-                            .push((doctor::ADDED_PARAM.to_owned(), now().to_string()));
-                    }
+                    account.mark_added(now());
                     let name = account.display_name();
                     vault.add(account)?;
                     line(&mut out, &format!("added {name}"))?;

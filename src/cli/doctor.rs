@@ -15,9 +15,7 @@ use crate::clock::{Source, TIMEOUT, TIME_PARAM};
 use crate::otp::{expiry, Account, Expiry, Kind};
 use crate::text::escape_json_for_terminal;
 
-/// The extra parameter `pocketpass add` writes with the Unix time a key was installed, so
-/// `doctor` can tell a fresh key (whose activation may not be finished) from an old one.
-pub(super) const ADDED_PARAM: &str = "pocketpass_added";
+use crate::otp::ADDED_PARAM;
 
 /// How long after installing a key an unfinished activation is the likely cause.
 const RECENT_SECONDS: u64 = 24 * 3600;

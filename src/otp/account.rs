@@ -10,6 +10,10 @@ use super::{base32, OtpError};
 /// The shortest secret accepted: 80 bits, as several large providers issue.
 pub const MIN_SECRET_BYTES: usize = 10;
 
+/// The extra parameter in which Pocket Pass notes when a key was installed (Unix seconds):
+/// written by `pocketpass add` and the window, read by `pocketpass doctor`.
+pub const ADDED_PARAM: &str = "pocketpass_added";
+
 /// The HMAC hash an account's codes are computed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Algorithm {
@@ -261,6 +265,17 @@ impl Account {
         match &self.issuer {
             Some(issuer) if !issuer.is_empty() => format!("{issuer}: {}", self.name),
             _ => self.name.clone(),
+        }
+    }
+
+    /// Notes that the key was installed at `unix_seconds` (in [`ADDED_PARAM`]), unless its
+    /// link carried a time already. `pocketpass doctor` reads it: a key installed minutes ago
+    /// may belong to an activation not finished in the portal. Keys imported from a file are
+    /// not marked: when they were installed is unknown.
+    pub fn mark_added(&mut self, unix_seconds: u64) {
+        if self.extra(ADDED_PARAM).is_none() {
+            self.extra
+                .push((ADDED_PARAM.to_owned(), unix_seconds.to_string()));
         }
     }
 

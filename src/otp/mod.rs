@@ -13,8 +13,8 @@ mod migration;
 mod uri;
 
 pub use account::{
-    Account, Algorithm, Code, Kind, Secret, MIN_SECRET_BYTES, STEAM_ALPHABET, STEAM_DIGITS,
-    STEAM_PERIOD,
+    Account, Algorithm, Code, Kind, Secret, ADDED_PARAM, MIN_SECRET_BYTES, STEAM_ALPHABET,
+    STEAM_DIGITS, STEAM_PERIOD,
 };
 pub use error::OtpError;
 pub use expiry::Expiry;

@@ -32,7 +32,10 @@ impl Flow {
         let mut error = None;
         for text in texts {
             match otp::parse_key_link(text) {
-                Ok(KeyLink::Account(account)) => {
+                Ok(KeyLink::Account(mut account)) => {
+                    // A key from a portal's QR code: when it was installed, for `doctor`.
+                    // (A Google export's keys were installed elsewhere, at a time unknown.)
+                    account.mark_added(self.now());
                     self.found(vec![account]);
                     return true;
                 }
@@ -112,7 +115,10 @@ impl Flow {
     /// Add key on Enter key manually.
     pub(crate) fn manual_entry(&mut self, key: &ManualKey) {
         match key.to_account() {
-            Ok(account) => self.found(vec![account]),
+            Ok(mut account) => {
+                account.mark_added(self.now());
+                self.found(vec![account]);
+            }
             // An empty secret, in the user's words rather than a link's missing `secret=`
             // parameter they never saw.
             Err(OtpError::MissingSecret) => self.install.error = Some(Note::SecretMissing),

@@ -124,7 +124,15 @@ fn a_chosen_pin_creates_the_vault_with_the_key_found() {
     assert!(matches!(f.nav.working, Some(Note::Protecting)));
     let effects = f.take_effects();
     match jobs(&effects)[..] {
-        [Job::Create { accounts, .. }] => assert_eq!(accounts[0].name, "Pocket Pass 1"),
+        [Job::Create { accounts, .. }] => {
+            assert_eq!(accounts[0].name, "Pocket Pass 1");
+            let noted = START.to_string();
+            assert_eq!(
+                accounts[0].extra(otp::ADDED_PARAM),
+                Some(noted.as_str()),
+                "the install time is noted for `pocketpass doctor`"
+            );
+        }
         _ => panic!("expected one Create job, got {effects:?}"),
     }
     f.reply(Reply::Accounts(
