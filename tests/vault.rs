@@ -211,16 +211,22 @@ fn a_tampered_byte_anywhere_gives_the_integrity_error_not_wrong_pin() {
     assert!(unlock(dir.path(), &pin()).is_ok());
 }
 
-/// Rewrites the vault's iteration count, recomputing the (unkeyed) checksum as anyone can.
-fn set_iterations(dir: &Path, iterations: u32) -> Vec<u8> {
+/// Overwrites the vault's header bytes at `at` with `with`, recomputing the (unkeyed)
+/// checksum as anyone can, and returns the file as written.
+fn edit_header(dir: &Path, at: std::ops::Range<usize>, with: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     let mut bytes = vault_bytes(dir);
-    bytes[12..16].copy_from_slice(&iterations.to_le_bytes());
+    bytes[at].copy_from_slice(with);
     let body_len = bytes.len() - 32;
     let checksum = sha2::Sha256::digest(&bytes[..body_len]);
     bytes[body_len..].copy_from_slice(&checksum);
     fs::write(dir.join(VAULT_FILE), &bytes).unwrap();
     bytes
+}
+
+/// Rewrites the vault's iteration count (checksum recomputed).
+fn set_iterations(dir: &Path, iterations: u32) -> Vec<u8> {
+    edit_header(dir, 12..16, &iterations.to_le_bytes())
 }
 
 /// Issue 12, item 3: a header edited to iteration counts Pocket Pass never writes (with the
@@ -303,14 +309,7 @@ fn an_edited_backup_iteration_count_is_damage_not_a_wrong_password() {
 
 /// Rewrites the vault as if a newer Pocket Pass had written it (valid checksum).
 fn make_newer_version(dir: &Path) -> Vec<u8> {
-    use sha2::Digest;
-    let mut bytes = vault_bytes(dir);
-    bytes[8..10].copy_from_slice(&2u16.to_le_bytes());
-    let body_len = bytes.len() - 32;
-    let checksum = sha2::Sha256::digest(&bytes[..body_len]);
-    bytes[body_len..].copy_from_slice(&checksum);
-    fs::write(dir.join(VAULT_FILE), &bytes).unwrap();
-    bytes
+    edit_header(dir, 8..10, &2u16.to_le_bytes())
 }
 
 #[test]

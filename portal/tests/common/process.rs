@@ -21,6 +21,20 @@ pub fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
+/// A portal on a random loopback port with an in-memory database and the test API; tests
+/// add their own options after these.
+pub const IN_MEMORY_WITH_TEST_API: [&str; 5] =
+    ["--listen", "127.0.0.1:0", "--db", ":memory:", "--test-api"];
+
+/// [`IN_MEMORY_WITH_TEST_API`] followed by `more`.
+pub fn in_memory_with(more: &[&'static str]) -> Vec<&'static str> {
+    IN_MEMORY_WITH_TEST_API
+        .iter()
+        .chain(more)
+        .copied()
+        .collect()
+}
+
 /// A running portal process; killed on drop.
 pub struct Proc {
     /// The process.
@@ -83,6 +97,62 @@ impl Proc {
             addr,
             header,
         }
+    }
+
+    /// Logs `username` in over the JSON API (password, then the SMS code it printed) and adds
+    /// a token named `token`: the SMS's phone number, the session cookie, and the new token
+    /// as the API answered it (`id`, `otpauth_uri`, ...).
+    pub fn log_in_and_add_token(
+        &self,
+        username: &str,
+        password: &str,
+        token: &str,
+    ) -> (String, String, Value) {
+        let (status, cookie, body) = http(
+            self.addr,
+            "POST",
+            "/api/login",
+            Some(&serde_json::json!({"username": username, "password": password})),
+            None,
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{body}");
+        let (phone, code) = self.next_sms();
+        let (status, cookie, body) = http(
+            self.addr,
+            "POST",
+            "/api/login/sms",
+            Some(&serde_json::json!({"code": code})),
+            cookie.as_deref(),
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{body}");
+        let cookie = cookie.expect("a session cookie");
+        let (status, _, body) = http(
+            self.addr,
+            "POST",
+            "/api/tokens",
+            Some(&serde_json::json!({"name": token})),
+            Some(&cookie),
+        )
+        .unwrap();
+        assert_eq!(status, 201, "{body}");
+        (phone, cookie, json_of(&body))
+    }
+
+    /// Activates `token` (as [`Proc::log_in_and_add_token`] returned it) with `code`; fails
+    /// unless the portal accepts it.
+    pub fn activate(&self, cookie: &str, token: &Value, code: &str) {
+        let path = format!("/api/tokens/{}/activate", token["id"]);
+        let (status, _, body) = http(
+            self.addr,
+            "POST",
+            &path,
+            Some(&serde_json::json!({"otp": code})),
+            Some(cookie),
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{body}");
     }
 
     /// The next simulated SMS printed on standard output; returns (phone, code).

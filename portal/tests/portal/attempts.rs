@@ -449,44 +449,8 @@ fn the_binary_documents_and_bounds_the_window_options() {
 /// header, not hyper's, follows the test clock; its keys name it as their time source.
 #[test]
 fn the_binary_applies_its_window_and_dates_answers_by_its_moved_clock() {
-    let p = Proc::start(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        ":memory:",
-        "--test-api",
-        "--window-past",
-        "4",
-    ]);
-    let (status, cookie, _) = http(
-        p.addr,
-        "POST",
-        "/api/login",
-        Some(&json!({"username": "demo", "password": "pocketpass-demo"})),
-        None,
-    )
-    .unwrap();
-    assert_eq!(status, 200);
-    let (_, code) = p.next_sms();
-    let (_, cookie, _) = http(
-        p.addr,
-        "POST",
-        "/api/login/sms",
-        Some(&json!({"code": code})),
-        cookie.as_deref(),
-    )
-    .unwrap();
-    let cookie = cookie.unwrap();
-    let (status, _, body) = http(
-        p.addr,
-        "POST",
-        "/api/tokens",
-        Some(&json!({"name": "Phone"})),
-        Some(&cookie),
-    )
-    .unwrap();
-    assert_eq!(status, 201, "{body}");
-    let v = json_of(&body);
+    let p = Proc::start(&in_memory_with(&["--window-past", "4"]));
+    let (_, cookie, v) = p.log_in_and_add_token("demo", "pocketpass-demo", "Phone");
     let uri = v["otpauth_uri"].as_str().unwrap();
     let own = format!(
         "&pocketpass_time=http%3A%2F%2F127.0.0.1%3A{}",
@@ -495,16 +459,7 @@ fn the_binary_applies_its_window_and_dates_answers_by_its_moved_clock() {
     assert!(uri.ends_with(&own), "{uri}");
     let secret = secret_of(uri);
     // Activated with a code three (or four) steps old: the later steps stay unused.
-    let path = format!("/api/tokens/{}/activate", v["id"]);
-    let (status, _, body) = http(
-        p.addr,
-        "POST",
-        &path,
-        Some(&json!({"otp": oathtool(&secret, unix_now() - 90)})),
-        Some(&cookie),
-    )
-    .unwrap();
-    assert_eq!(status, 200, "{body}");
+    p.activate(&cookie, &v, &oathtool(&secret, unix_now() - 90));
     let (_, _, body) = http(p.addr, "POST", "/api/validate", Some(&json!({"username": "demo", "password": "pocketpass-demo", "otp": oathtool(&secret, unix_now() - 60)})), None).unwrap();
     let v = json_of(&body);
     assert_eq!(v["ok"], true, "{body}");

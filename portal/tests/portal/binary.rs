@@ -55,53 +55,15 @@ fn the_binary_starts_on_a_random_port_and_prints_what_a_tester_needs() {
     );
 
     // The whole pairing over real HTTP, with the SMS read from standard output.
-    let (status, cookie, _) = http(
-        p.addr,
-        "POST",
-        "/api/login",
-        Some(&json!({"username": "zed", "password": "zed password 12"})),
-        None,
-    )
-    .unwrap();
-    assert_eq!(status, 200);
-    let (phone, code) = p.next_sms();
+    let (phone, cookie, v) = p.log_in_and_add_token("zed", "zed password 12", "Zed's phone");
     assert_eq!(phone, "+46709990000");
-    let (status, cookie, _) = http(
-        p.addr,
-        "POST",
-        "/api/login/sms",
-        Some(&json!({"code": code})),
-        cookie.as_deref(),
-    )
-    .unwrap();
-    assert_eq!(status, 200);
-    let cookie = cookie.unwrap();
-    let (status, _, body) = http(
-        p.addr,
-        "POST",
-        "/api/tokens",
-        Some(&json!({"name": "Zed's phone"})),
-        Some(&cookie),
-    )
-    .unwrap();
-    assert_eq!(status, 201, "{body}");
-    let v = json_of(&body);
     let uri = v["otpauth_uri"].as_str().unwrap();
     assert!(
         uri.starts_with("otpauth://totp/Test%20Centre:Zed%27s%20phone?"),
         "{uri}"
     );
     let secret = secret_of(uri);
-    let path = format!("/api/tokens/{}/activate", v["id"]);
-    let (status, _, body) = http(
-        p.addr,
-        "POST",
-        &path,
-        Some(&json!({"otp": oathtool(&secret, unix_now())})),
-        Some(&cookie),
-    )
-    .unwrap();
-    assert_eq!(status, 200, "{body}");
+    p.activate(&cookie, &v, &oathtool(&secret, unix_now()));
     // The next step's code is inside the window and not yet used.
     let next = oathtool(&secret, unix_now() + 30);
     let (_, _, body) = http(
@@ -512,7 +474,7 @@ fn validations_with_megabyte_usernames_do_not_grow_the_portal() {
 
 #[test]
 fn the_binary_answers_only_to_its_own_host_names() {
-    let p = Proc::start(&["--listen", "127.0.0.1:0", "--db", ":memory:", "--test-api"]);
+    let p = Proc::start(&IN_MEMORY_WITH_TEST_API);
     let port = p.addr.port();
     let get = |host: &str| {
         http_raw(p.addr, "GET", "/_test/sms", &[("Host", host)], b"")
@@ -525,15 +487,10 @@ fn the_binary_answers_only_to_its_own_host_names() {
     assert_eq!(get(&format!("127.0.0.1:{}", port.wrapping_add(1))), 421);
     drop(p);
 
-    let p = Proc::start(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        ":memory:",
-        "--test-api",
+    let p = Proc::start(&in_memory_with(&[
         "--public-url",
         "https://portal.example.org",
-    ]);
+    ]));
     let get = |host: &str| {
         http_raw(p.addr, "GET", "/_test/sms", &[("Host", host)], b"")
             .unwrap()
