@@ -347,8 +347,8 @@ pub(crate) fn preview(frame: &LumaFrame) -> LumaFrame {
     let small = (0..w * h)
         .map(|i| data[(i / w * step) * frame.width() + i % w * step])
         .collect();
-    // w×h values were made, so the frame is well formed; a zero-sized one (a frame narrower
-    // than one step) cannot come from a source, which refuses empty frames.
+    // Exactly w×h values were made, so `new` accepts them; the fallback only spares this
+    // function a panic path.
     LumaFrame::new(w, h, small).unwrap_or_else(|| frame.clone())
 }
 
