@@ -191,6 +191,7 @@ impl Flow {
     fn toast(&mut self, note: Note) {
         self.ask(Effect::Toast(note));
     }
+
     // PINs.
 
     /// Choose a PIN: the two entries must agree and pass the rules.
