@@ -106,9 +106,9 @@ fn vault(texts: &Texts<'_>, e: &VaultError) -> SharedString {
     }
 }
 
-/// Details that come from outside (what a QR code held, a key's name) as the window shows
-/// them: control characters as escapes.
-fn shown(text: &str) -> SharedString {
+/// Details that come from outside (what a QR code held, a key's name, a file's labels) as the
+/// window shows them: control characters as escapes.
+pub(crate) fn shown(text: &str) -> SharedString {
     crate::text::escape_controls(text).as_ref().into()
 }
 

@@ -3,13 +3,15 @@
 
 use std::rc::Rc;
 
-use slint::{ComponentHandle, Image, Model, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString};
+use slint::{ComponentHandle, Image, Model, ModelRc, SharedPixelBuffer, SharedString};
 
 use super::super::controller::Controller;
 use super::super::flow::{ExportForm, Flow};
+use super::super::messages::{self, shown};
 use super::super::worker::transfer::OtherApp;
-use super::super::{messages, AppWindow, ImportRow, Texts, TransferAdapter};
+use super::super::{AppWindow, ImportRow, Texts, TransferAdapter};
 use crate::transfer::{Format, Status};
+use zeroize::Zeroizing;
 
 pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
     let transfer = window.global::<TransferAdapter>();
@@ -48,17 +50,17 @@ pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
 pub(crate) fn show(window: &AppWindow, flow: &Flow) {
     let adapter = window.global::<TransferAdapter>();
     let texts = window.global::<Texts>();
-    let shown = &flow.transfer;
-    adapter.set_import_title(shown.title.as_str().into());
-    let rows: Vec<ImportRow> = shown
+    let transfer = &flow.transfer;
+    adapter.set_import_title(transfer.title.as_str().into());
+    let rows: Vec<ImportRow> = transfer
         .rows
         .iter()
         .map(|row| ImportRow {
-            label: escaped(&row.label),
+            label: shown(&row.label),
             status: match &row.status {
                 Status::New => texts.invoke_row_new(),
-                Status::AlreadyHere(name) => texts.invoke_row_already_here(escaped(name)),
-                Status::NotImportable(why) => texts.invoke_row_not_importable(escaped(why)),
+                Status::AlreadyHere(name) => texts.invoke_row_already_here(shown(name)),
+                Status::NotImportable(why) => texts.invoke_row_not_importable(shown(why)),
             },
             selectable: !matches!(row.status, Status::NotImportable(_)),
             selected: row.selected,
@@ -66,11 +68,12 @@ pub(crate) fn show(window: &AppWindow, flow: &Flow) {
         .collect();
     // The rows change only when a file is read or a tick changes: a new model each time would
     // rebuild the list at every action elsewhere.
-    if rows.len() != adapter.get_rows().row_count()
+    let current = adapter.get_rows();
+    if rows.len() != current.row_count()
         || rows
             .iter()
             .enumerate()
-            .any(|(i, r)| adapter.get_rows().row_data(i).as_ref() != Some(r))
+            .any(|(i, r)| current.row_data(i).as_ref() != Some(r))
     {
         adapter.set_rows(ModelRc::from(rows.as_slice()));
     }
@@ -80,52 +83,49 @@ pub(crate) fn show(window: &AppWindow, flow: &Flow) {
     } else {
         SharedString::new()
     });
-    adapter.set_import_notes(escaped(&shown.notes.join(" ")));
-    adapter.set_import_error(messages::maybe(&texts, shown.import_error.as_ref()));
-    adapter.set_export_error(messages::maybe(&texts, shown.export_error.as_ref()));
-    adapter.set_skipped(if shown.skipped.is_empty() {
+    adapter.set_import_notes(shown(&transfer.notes.join(" ")));
+    adapter.set_import_error(messages::maybe(&texts, transfer.import_error.as_ref()));
+    adapter.set_export_error(messages::maybe(&texts, transfer.export_error.as_ref()));
+    adapter.set_skipped(if transfer.skipped.is_empty() {
         SharedString::new()
     } else {
-        let names: Vec<String> = shown
+        let names: Vec<String> = transfer
             .skipped
             .iter()
             .map(|(name, why)| format!("{name} ({why})"))
             .collect();
-        texts.invoke_left_out(escaped(&names.join(", ")))
+        texts.invoke_left_out(shown(&names.join(", ")))
     });
-    let total = shown.qr.len();
-    adapter.set_qr_page(if total > 0 {
-        texts.invoke_qr_page(shown.qr_index as i32 + 1, total as i32)
+    let total = transfer.qr.len();
+    let page = if total > 0 {
+        texts.invoke_qr_page(transfer.qr_index as i32 + 1, total as i32)
     } else {
         SharedString::new()
-    });
-    adapter.set_qr_last(shown.qr_index + 1 >= total);
-    adapter.set_qr(
-        shown
-            .qr
-            .get(shown.qr_index)
-            .and_then(|png| qr_image(png))
-            .unwrap_or_default(),
-    );
+    };
+    // The page's text changes exactly when the code shown must (another page, another export,
+    // none any more): only then is a PNG decoded, not at every action and tick. Leaving the
+    // pages empties the text, and so drops the picture, which holds keys.
+    if page != adapter.get_qr_page() {
+        adapter.set_qr(
+            transfer
+                .qr
+                .get(transfer.qr_index)
+                .and_then(|png| qr_image(png))
+                .unwrap_or_default(),
+        );
+        adapter.set_qr_page(page);
+    }
+    adapter.set_qr_last(transfer.qr_index + 1 >= total);
 }
 
-/// A QR code's PNG as an image for the window. The pixels hold a key: Slint keeps its own copy
-/// for as long as the page shows, and ours is dropped at once.
+/// A QR code's PNG as an image for the window. The pixels hold keys: Slint keeps its own copy
+/// for as long as the page shows; the decoded ones here are wiped at once.
 fn qr_image(png: &[u8]) -> Option<Image> {
     let decoded = image::load_from_memory_with_format(png, image::ImageFormat::Png).ok()?;
-    let rgb = decoded.to_rgb8();
-    let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(rgb.width(), rgb.height());
-    for (px, src) in buffer.make_mut_slice().iter_mut().zip(rgb.pixels()) {
-        *px = Rgb8Pixel {
-            r: src[0],
-            g: src[1],
-            b: src[2],
-        };
-    }
-    Some(Image::from_rgb8(buffer))
-}
-
-/// Text from a file (labels, reasons) with control characters as visible escapes.
-fn escaped(text: &str) -> SharedString {
-    crate::text::escape_controls(text).as_ref().into()
+    let (width, height) = (decoded.width(), decoded.height());
+    let rgb = Zeroizing::new(decoded.to_rgb8().into_raw());
+    drop(Zeroizing::new(decoded.into_bytes()));
+    Some(Image::from_rgb8(SharedPixelBuffer::clone_from_slice(
+        &rgb, width, height,
+    )))
 }
