@@ -39,6 +39,7 @@ pub(crate) fn note(texts: &Texts<'_>, note: &Note) -> SharedString {
             texts.invoke_imported(report.added as i32, report.duplicates as i32)
         }
         Note::ReadingFile => texts.invoke_reading_file(),
+        Note::PathMissing => texts.invoke_path_missing(),
         Note::ExportedFor { count, path } => texts.invoke_exported_for(*count as i32, path.into()),
         Note::PasswordsDiffer => texts.invoke_passwords_differ(),
         Note::NothingForGoogle => texts.invoke_nothing_for_google(),

@@ -78,6 +78,8 @@ pub(crate) enum Note {
     Imported(ImportReport),
     /// Reading another app's export file.
     ReadingFile,
+    /// Preview or Export was pressed with no file path typed.
+    PathMissing,
     /// An export for another app with this many keys was written to this file.
     ExportedFor {
         count: usize,

@@ -396,3 +396,22 @@ fn entries_that_cannot_be_imported_cannot_be_ticked_and_nothing_ticked_imports_n
         matches!(jobs(&f.take_effects())[..], [Job::ImportForeign(chosen)] if chosen == &vec![0])
     );
 }
+
+#[test]
+fn preview_or_export_without_a_path_asks_for_one_and_sends_nothing() {
+    let (mut f, _) = unlocked(&["alice"]);
+    f.open_import_other();
+    f.preview_import("  ", "");
+    assert!(matches!(f.transfer.import_error, Some(Note::PathMissing)));
+    f.open_export_other();
+    let form = ExportForm {
+        app: 0,
+        password: "correct horse battery staple".into(),
+        again: "correct horse battery staple".into(),
+        ..ExportForm::default()
+    };
+    f.export_other(&form);
+    assert!(matches!(f.transfer.export_error, Some(Note::PathMissing)));
+    assert!(f.take_effects().is_empty());
+    assert_eq!(f.nav.screen, Screen::ExportOther);
+}

@@ -36,6 +36,7 @@ impl Flow {
     pub(crate) fn preview_import(&mut self, file: &str, password: &str) {
         let file = file.trim();
         if file.is_empty() {
+            self.transfer.import_error = Some(Note::PathMissing);
             return;
         }
         self.transfer = TransferShown::default();
@@ -119,6 +120,7 @@ impl Flow {
             .unwrap_or(OtherApp::Aegis);
         let file = form.file.trim();
         if app != OtherApp::GoogleQr && file.is_empty() {
+            self.transfer.export_error = Some(Note::PathMissing);
             return;
         }
         let mut request = ExportRequest {
