@@ -23,7 +23,7 @@ use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
 use crate::otp::{self, KeyLink, Kind, OtpError};
-use crate::text::escape_controls as safe;
+use crate::text::{escape_controls as safe, escape_json_for_terminal};
 use crate::vault::{self, Pin, PinError, Vault, VaultError};
 
 /// Exit codes, documented in `--help` and docs/user-guide.md; scripts rely on them.
@@ -484,6 +484,15 @@ fn scanned_key_links(source: &crate::scan::Source) -> Result<Vec<KeyLink>, CliEr
 /// code: their control characters never reach the terminal.
 fn line(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
     columns(out, &[text])
+}
+
+/// Writes `value` as one line of JSON. JSON keeps DEL, C1 and bidirectional controls raw
+/// inside strings: those are escaped too before they reach the terminal.
+fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), CliError> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write the report: {e}")))?;
+    writeln!(out, "{}", escape_json_for_terminal(&json))
+        .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))
 }
 
 /// Writes one line of tab-separated columns, each escaped on its own so the tabs stay tabs.

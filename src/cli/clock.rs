@@ -2,12 +2,11 @@
 //!
 //! Needs no vault: it runs before the data folder is looked for, like `scan`.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use super::exit;
 use crate::clock::{ClockError, Source, TIMEOUT};
-use crate::text::{escape_controls as safe, escape_json_for_terminal};
+use crate::text::escape_controls as safe;
 
 /// Arguments of `pocketpass clock`.
 #[derive(Debug, clap::Args)]
@@ -62,18 +61,18 @@ pub fn run(args: &ClockArgs) -> ExitCode {
         Ok(m) => m,
         Err(e) => return fail(exit_code(&e), &e.to_string()),
     };
-    let text = if args.json {
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
         let line = JsonLine {
             offset_seconds: measurement.offset_seconds,
             source: measurement.source.spec(),
         };
-        let json = serde_json::to_string(&line).expect("a number and a string serialise");
-        escape_json_for_terminal(&json).into_owned()
+        super::json_line(&mut out, &line)
     } else {
-        safe(&measurement.summary()).into_owned()
+        super::line(&mut out, &measurement.summary())
     };
-    match writeln!(std::io::stdout().lock(), "{text}") {
+    match written {
         Ok(()) => ExitCode::from(exit::OK),
-        Err(e) => fail(exit::FAILURE, &format!("cannot write output: {e}")),
+        Err(e) => fail(e.code, &e.message),
     }
 }

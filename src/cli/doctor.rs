@@ -10,10 +10,9 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use super::{exit, line, now, CliError, Secrets};
+use super::{line, now, CliError, Secrets};
 use crate::clock::{Source, TIMEOUT, TIME_PARAM};
 use crate::otp::{expiry, Account, Expiry, Kind};
-use crate::text::escape_json_for_terminal;
 
 use crate::otp::ADDED_PARAM;
 
@@ -132,10 +131,7 @@ pub(super) fn run(
                 })
             })
             .collect();
-        let text = serde_json::to_string(&array)
-            .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write the report: {e}")))?;
-        writeln!(out, "{}", escape_json_for_terminal(&text))
-            .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write output: {e}")))?;
+        super::json_line(out, &array)?;
     } else if report.is_empty() {
         line(out, "no accounts installed; add one with `pocketpass add`")?;
     } else {

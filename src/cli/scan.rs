@@ -4,7 +4,7 @@
 //! documented in DESIGN.md (0 every file held a code, 1 some did not, 2 usage errors).
 
 use crate::scan::{self, Source, SourceError};
-use crate::text::{escape_controls as safe, escape_json_for_terminal};
+use crate::text::escape_controls as safe;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,10 +81,8 @@ fn report(
             ms,
             error,
         };
-        // Serialising plain strings and numbers cannot fail. JSON keeps DEL, C1 and
-        // bidirectional controls raw inside strings: escape those too before the terminal.
-        let json = serde_json::to_string(&line).unwrap_or_default();
-        let _ = writeln!(out, "{}", escape_json_for_terminal(&json));
+        // A failed write (a closed pipe) has nobody left to tell.
+        let _ = super::json_line(&mut out, &line);
         return;
     }
     // What a QR code holds is anyone's text: never let its control characters reach the
