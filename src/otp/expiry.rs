@@ -48,13 +48,18 @@ pub fn parse_date(text: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    // Howard Hinnant's days_from_civil.
+    Some(days_from_civil(y, m, d))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date, month 1–12 and day 1–31 (Howard
+/// Hinnant's `days_from_civil`, exact for every year an `i64` day count can hold).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
