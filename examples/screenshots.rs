@@ -16,14 +16,20 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use pocketpass::ui::{
-    App, Config, IconWindow, ImportRequest, InstallAdapter, Nav, NewPin, OtherExport, PinAdapter,
-    Screen, SettingsAdapter, TokensAdapter, TransferAdapter,
+    App, Config, HelpAdapter, IconWindow, ImportRequest, InstallAdapter, Nav, NewPin, OtherExport,
+    PinAdapter, Screen, SettingsAdapter, TokensAdapter, TransferAdapter,
 };
 use slint::platform::software_renderer::{
     MinimalSoftwareWindow, PremultipliedRgbaColor, RepaintBufferType,
 };
 use slint::platform::{Platform, WindowAdapter, WindowEvent};
 use slint::{ComponentHandle, Rgb8Pixel, SharedPixelBuffer};
+
+// A portal-like time source whose clock is ahead, for the "Code not accepted?" page (the
+// tests' own, so the screenshots show what the tests check).
+#[allow(dead_code)]
+#[path = "../tests/common/time_sources.rs"]
+mod time_sources;
 
 /// 2026-11-28 12:00:10 UTC: twenty seconds left in the period.
 const NOW: u64 = 1_795_867_210;
@@ -249,6 +255,31 @@ fn run_size(
     anyhow::ensure!(ui.global::<Nav>().get_screen() == Screen::ExportQr);
     s.shot("13-export-google-qr")?;
     ui.global::<Nav>().invoke_back();
+
+    // Code not accepted?: a key just installed from a portal whose clock is 63 s ahead.
+    let portal = time_sources::http_time_source(63);
+    install.invoke_install_key();
+    install.invoke_paste_link(
+        format!(
+            "{}&pocketpass_time={}",
+            link("cluster", "2027-11-28"),
+            portal.replace(':', "%3A").replace('/', "%2F")
+        )
+        .into(),
+    );
+    install.invoke_confirm();
+    settle(&app)?;
+    tokens.invoke_continue_to_code();
+    tokens.invoke_help();
+    settle(&app)?;
+    anyhow::ensure!(ui.global::<Nav>().get_screen() == Screen::Help);
+    s.shot("16-code-not-accepted")?;
+    ui.global::<HelpAdapter>().invoke_set_corrected(true);
+    ui.global::<Nav>().invoke_back();
+    app.tick();
+    s.shot("17-corrected-time")?;
+    tokens.invoke_correction_off();
+    ui.global::<Nav>().set_toast("".into());
     tokens.invoke_lock();
     settle(&app)?;
     ui.global::<Nav>().set_toast("".into());

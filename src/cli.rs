@@ -274,6 +274,29 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// The time codes are for: now, or the corrected time when this device's user chose it on the
+/// window's "Code not accepted?" page (said on stderr, so the window and the terminal agree).
+fn code_time(dir: &Path) -> u64 {
+    match crate::clock::device::DeviceClock::load(dir) {
+        Ok(settings) => {
+            if let Some(n) = settings.corrected_seconds {
+                let way = if n < 0 { "earlier" } else { "later" };
+                eprintln!(
+                    "note: the code is for the corrected time, {} s {way} than this device's \
+                     clock (turn it off on the window's \"Code not accepted?\" page, or fix the \
+                     clock)",
+                    n.unsigned_abs()
+                );
+            }
+            settings.code_time(now())
+        }
+        Err(e) => {
+            eprintln!("warning: {e}");
+            now()
+        }
+    }
+}
+
 fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match command {
@@ -392,7 +415,7 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
                     }
                 },
             };
-            let code = vault.code(index, at.unwrap_or_else(now))?;
+            let code = vault.code(index, at.unwrap_or_else(|| code_time(dir)))?;
             line(&mut out, code.as_str())?;
             warn_unflushed(&mut vault);
         }

@@ -6,9 +6,14 @@
 //!   PIN, Key installed, the code screen.
 //! - `unlock`: later starts, Enter PIN with the tries left, the wipe, lock and auto-lock.
 //! - `tokens`: several tokens, rename, delete, expiry notices, HOTP.
+//! - `help`: "Code not accepted?" with each reason, the clock measured against time sources
+//!   the tests start, the time server, and the corrected time.
 //! - `transfer`: keys in from other apps (the preview) and out to them (Aegis, Google QR
 //!   pages, plain links after the PIN).
+mod common;
+
 mod ui {
+    mod help;
     mod install;
     mod support;
     mod tokens;

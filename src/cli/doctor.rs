@@ -1,9 +1,9 @@
 //! `pocketpass doctor`: for each account, the reasons a portal refuses a code that the app
 //! can know about, most likely first, and what to do about each (issue 17).
 //!
-//! The order follows what the centre sees most: an activation never finished (Next and the
-//! code in the portal), an expired token, a clock that is off, a code typed twice, an HOTP
-//! counter out of step. Nothing here prints a key: only names, dates and offsets.
+//! The checks themselves are [`crate::clock::diagnose`]'s, shared with the window's "Code not
+//! accepted?" page; this puts them into words for the terminal. Nothing here prints a key: only
+//! names, dates and offsets.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,17 +11,9 @@ use std::path::Path;
 use serde_json::{json, Map, Value};
 
 use super::{line, now, CliError, Secrets};
-use crate::clock::{Source, TIMEOUT, TIME_PARAM};
-use crate::otp::{expiry, Account, Expiry, Kind};
-
-use crate::otp::ADDED_PARAM;
-
-/// How long after installing a key an unfinished activation is the likely cause.
-const RECENT_SECONDS: u64 = 24 * 3600;
-
-/// A clock further off than this is reported as the problem: the portal accepts a step or so
-/// either side, and 10 s leaves room for the second the measurement cannot tell.
-const CLOCK_TOLERANCE: i64 = 10;
+use crate::clock::diagnose::{diagnose, ClockCheck, Diagnosis, Expires, Installed, Verdict};
+use crate::clock::{ClockError, Source, TIMEOUT};
+use crate::otp::{Account, Kind};
 
 /// Arguments of `pocketpass doctor`.
 #[derive(Debug, clap::Args)]
@@ -35,27 +27,13 @@ pub struct DoctorArgs {
     pub json: bool,
 }
 
-/// How a check came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Verdict {
-    /// This is wrong and stops codes from being accepted.
-    Problem,
-    /// This may be the reason; the app cannot tell for sure.
-    Possible,
-    /// The app cannot tell; the advice says what to try.
-    Unknown,
-    /// Nothing wrong here.
-    Fine,
-}
-
-impl Verdict {
-    fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Problem => "problem",
-            Verdict::Possible => "possible",
-            Verdict::Unknown => "unknown",
-            Verdict::Fine => "ok",
-        }
+/// The verdict as `--json` writes it.
+fn verdict_str(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Problem => "problem",
+        Verdict::Possible => "possible",
+        Verdict::Unknown => "unknown",
+        Verdict::Fine => "ok",
     }
 }
 
@@ -93,7 +71,7 @@ impl Check {
     fn to_json(&self) -> Value {
         let mut object = Map::new();
         object.insert("check".into(), self.id.into());
-        object.insert("result".into(), self.verdict.as_str().into());
+        object.insert("result".into(), verdict_str(self.verdict).into());
         object.insert("message".into(), self.message.clone().into());
         object.insert("advice".into(), self.advice.clone().into());
         object.extend(self.facts.clone());
@@ -102,7 +80,7 @@ impl Check {
 }
 
 /// Measurements made once per source: several keys from one portal ask it once.
-type Measured = HashMap<Source, Result<i64, String>>;
+type Measured = HashMap<Source, Result<i64, ClockError>>;
 
 /// Runs `pocketpass doctor`: unlocks the vault and writes the report to `out`.
 pub(super) fn run(
@@ -168,11 +146,23 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-/// The checks of one account at Unix time `at`, most likely cause first.
+/// The checks of one account at Unix time `at`, most likely cause first, in words.
 fn checks(account: &Account, at: u64, fallback: &Source, measured: &mut Measured) -> Vec<Check> {
-    let mut checks = vec![installed(account, at), expired(account, at)];
-    match account.kind {
-        Kind::Hotp { counter } => checks.push(
+    let mut found = diagnose(account, at, fallback);
+    if found.clock.is_some() {
+        // Several keys from one portal ask it once.
+        let offset = measured
+            .entry(found.time_source.clone())
+            .or_insert_with(|| found.time_source.measure(TIMEOUT).map(|m| m.offset_seconds))
+            .clone();
+        found.clock = Some(match offset {
+            Ok(n) => ClockCheck::Offset(n),
+            Err(e) => ClockCheck::Failed(e),
+        });
+    }
+    let mut checks = vec![installed(&found), expired(&found)];
+    if let Some(counter) = found.hotp_counter {
+        checks.push(
             Check::new(
                 "hotp_counter",
                 Verdict::Unknown,
@@ -188,23 +178,24 @@ fn checks(account: &Account, at: u64, fallback: &Source, measured: &mut Measured
                  activate a new token.",
             )
             .fact("counter", counter),
-        ),
-        Kind::Totp { .. } | Kind::Steam => {
-            checks.push(clock(account, fallback, measured));
-            let left = account.seconds_left(at).unwrap_or(0);
-            checks.push(
-                Check::new(
-                    "code_reused",
-                    Verdict::Unknown,
-                    "The portal accepts each code once: a code typed a second time is refused.",
-                )
-                .advice(format!(
-                    "If you already typed the code shown now, wait {left} s for the next one \
-                     and type that."
-                ))
-                .fact("seconds_left", left),
-            );
-        }
+        );
+    }
+    if let Some(check) = clock(&found) {
+        checks.push(check);
+    }
+    if let Some(left) = found.seconds_left {
+        checks.push(
+            Check::new(
+                "code_reused",
+                Verdict::Unknown,
+                "The portal accepts each code once: a code typed a second time is refused.",
+            )
+            .advice(format!(
+                "If you already typed the code shown now, wait {left} s for the next one \
+                 and type that."
+            ))
+            .fact("seconds_left", left),
+        );
     }
     checks
 }
@@ -213,24 +204,21 @@ const FINISH_ACTIVATION: &str =
     "In the portal, click Next and type the code shown now: the token is active only after that.";
 
 /// 1. A key installed recently may belong to an activation that was never finished.
-fn installed(account: &Account, at: u64) -> Check {
-    let added = account
-        .extra(ADDED_PARAM)
-        .and_then(|t| t.parse::<u64>().ok());
-    let Some(added) = added else {
+fn installed(found: &Diagnosis) -> Check {
+    let verdict = found.installed_verdict();
+    let Installed::At { unix, ago } = found.installed else {
         return Check::new(
             "installed_recently",
-            Verdict::Unknown,
+            verdict,
             "Cannot tell when this key was installed (it was added before Pocket Pass noted \
-             that, imported, or installed in the window).",
+             that, or imported).",
         )
         .advice(format!("If you installed it just now: {FINISH_ACTIVATION}"));
     };
-    let ago = at.saturating_sub(added);
-    let check = if ago <= RECENT_SECONDS {
+    let check = if verdict == Verdict::Possible {
         Check::new(
             "installed_recently",
-            Verdict::Possible,
+            verdict,
             format!(
                 "Installed {} ago: the activation may not be finished.",
                 duration(ago)
@@ -240,97 +228,90 @@ fn installed(account: &Account, at: u64) -> Check {
     } else {
         Check::new(
             "installed_recently",
-            Verdict::Fine,
+            verdict,
             format!("Installed {} ago.", duration(ago)),
         )
     };
-    check.fact("installed_unix", added)
+    check.fact("installed_unix", unix)
 }
 
 /// 2. An expired token's codes are refused whatever they are.
-fn expired(account: &Account, at: u64) -> Check {
-    let date = account.extra("expires");
-    let check = match (expiry::status(date, at), date) {
-        (Expiry::Expired, Some(date)) => Check::new(
-            "expired",
-            Verdict::Problem,
-            format!("The token expired on {date}."),
-        )
-        .advice(
-            "Activate a new token in the portal (TOKENS, Activate Pocket Pass) and install its \
-             key; the expired one cannot be renewed.",
+fn expired(found: &Diagnosis) -> Check {
+    let verdict = found.expires_verdict();
+    let (check, date) = match &found.expires {
+        Expires::Expired(date) => (
+            Check::new("expired", verdict, format!("The token expired on {date}.")).advice(
+                "Activate a new token in the portal (TOKENS, Activate Pocket Pass) and install \
+                 its key; the expired one cannot be renewed.",
+            ),
+            Some(date),
         ),
-        (Expiry::Soon(days), Some(date)) => Check::new(
-            "expired",
-            Verdict::Fine,
-            format!("The token is valid until {date} ({days} days left)."),
-        )
-        .advice("Activate a new token in the portal before then."),
-        (_, Some(date)) if expiry::parse_date(date).is_some() => Check::new(
-            "expired",
-            Verdict::Fine,
-            format!("The token is valid until {date}."),
+        Expires::Soon { date, days } => (
+            Check::new(
+                "expired",
+                verdict,
+                format!("The token is valid until {date} ({days} days left)."),
+            )
+            .advice("Activate a new token in the portal before then."),
+            Some(date),
         ),
-        _ => Check::new(
-            "expired",
-            Verdict::Unknown,
-            "The key carries no expiry date.",
-        )
-        .advice("The portal's More on the token shows its dates."),
+        Expires::Until(date) => (
+            Check::new(
+                "expired",
+                verdict,
+                format!("The token is valid until {date}."),
+            ),
+            Some(date),
+        ),
+        Expires::NoDate => (
+            Check::new("expired", verdict, "The key carries no expiry date.")
+                .advice("The portal's More on the token shows its dates."),
+            None,
+        ),
     };
     match date {
-        Some(date) => check.fact("expires", date),
+        Some(date) => check.fact("expires", date.as_str()),
         None => check,
     }
 }
 
-/// 3. A device clock that is off makes every time-based code wrong.
-fn clock(account: &Account, fallback: &Source, measured: &mut Measured) -> Check {
-    let mut note = String::new();
-    let source = match account.extra(TIME_PARAM).map(Source::parse) {
-        Some(Ok(source)) => source,
-        Some(Err(e)) => {
-            note = format!(" (the key's portal address cannot be used: {e})");
-            fallback.clone()
-        }
-        None => fallback.clone(),
-    };
-    let result = measured
-        .entry(source.clone())
-        .or_insert_with(|| {
-            source
-                .measure(TIMEOUT)
-                .map(|m| m.offset_seconds)
-                .map_err(|e| e.to_string())
-        })
-        .clone();
-    let check = match result {
-        Err(e) => Check::new(
+/// 3. A device clock that is off makes every time-based code wrong (`None` for HOTP keys).
+fn clock(found: &Diagnosis) -> Option<Check> {
+    let verdict = found.clock_verdict()?;
+    let source = &found.time_source;
+    let note = found
+        .time_source_unusable
+        .as_ref()
+        .map(|e| format!(" (the key's portal address cannot be used: {e})"))
+        .unwrap_or_default();
+    let check = match found.clock.as_ref()? {
+        ClockCheck::NotMeasured => Check::new("clock", verdict, "The clock was not measured."),
+        ClockCheck::Failed(e) => Check::new(
             "clock",
-            Verdict::Unknown,
+            verdict,
             format!("Cannot measure the clock: {e}{note}"),
         )
         .advice("Compare this device's clock with a trusted one; it should agree to the second."),
-        Ok(n) => {
+        &ClockCheck::Offset(n) => {
             let summary = crate::clock::Measurement {
                 offset_seconds: n,
                 source: source.clone(),
             }
             .summary();
-            if n.abs() > CLOCK_TOLERANCE {
+            if verdict == Verdict::Problem {
                 let way = if n > 0 { "later" } else { "earlier" };
-                Check::new("clock", Verdict::Problem, format!("{summary}{note}")).advice(format!(
+                Check::new("clock", verdict, format!("{summary}{note}")).advice(format!(
                     "Fix the clock: set it {} s {way}, or turn on automatic (network) time, \
-                         then try a new code.",
+                     then try a new code.",
                     n.abs()
                 ))
             } else {
-                Check::new("clock", Verdict::Fine, format!("{summary}{note}"))
+                Check::new("clock", verdict, format!("{summary}{note}"))
             }
             .fact("offset_seconds", n)
         }
     };
-    check.fact("source", source.spec())
+    Some(check.fact("source", source.spec()))
 }
 
 /// A span of seconds in words, to the minute, hour or day.

@@ -11,8 +11,12 @@
 //! - an NTP server, through SNTP ([`ntp`]), when the key names no portal.
 //!
 //! The result is an offset N in whole seconds: the source's time minus this device's time
-//! (positive: this device is behind). The module is plain domain code: no terminal, no window.
+//! (positive: this device is behind). [`diagnose`] puts it beside the other reasons a code is
+//! refused, and [`device`] keeps what this device remembers about its clock (the time server,
+//! the corrected time). The module is plain domain code: no terminal, no window.
 
+pub mod device;
+pub mod diagnose;
 mod http;
 mod ntp;
 
@@ -135,7 +139,7 @@ impl Measurement {
 }
 
 /// Why a measurement failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ClockError {
     /// The source is neither `ntp://HOST` nor an `http://` URL.
     #[error(

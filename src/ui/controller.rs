@@ -15,6 +15,7 @@ use super::adapters;
 use super::flow::{Effect, Flow, Note};
 use super::worker::{self, Job, LockNow, Outbox, Reply};
 use super::{messages, AppWindow, Config, Texts};
+use crate::clock::device::DeviceClock;
 
 /// How long a copied code stays on the clipboard.
 const CLIPBOARD_SECONDS: u64 = 30;
@@ -47,9 +48,12 @@ impl Controller {
         replies: Receiver<Reply>,
         outbox: Outbox,
     ) -> Rc<Self> {
+        let mut flow = Flow::new(config.clock.clone());
+        // This device's clock settings (the corrected time must apply from the first code).
+        flow.set_device_clock(DeviceClock::load(&config.data_dir));
         Rc::new(Controller {
             window: window.as_weak(),
-            flow: RefCell::new(Flow::new(config.clock.clone())),
+            flow: RefCell::new(flow),
             config,
             jobs,
             lock_now,
@@ -115,6 +119,17 @@ impl Controller {
             Effect::Scan(source) => {
                 self.pending.set(self.pending.get() + 1);
                 worker::spawn_scan(source, self.outbox.clone());
+            }
+            Effect::MeasureClock(source) => {
+                self.pending.set(self.pending.get() + 1);
+                worker::spawn_clock(source, self.outbox.clone());
+            }
+            Effect::SaveClock(settings) => {
+                // A few dozen bytes: written here, where the settings were changed.
+                if let Err(e) = settings.save(&self.config.data_dir) {
+                    tracing::warn!("clock settings not saved: {e}");
+                    self.toast(&Note::ClockSettings(e));
+                }
             }
             Effect::Toast(note) => self.toast(&note),
             Effect::Copy(code) => self.copy(code),

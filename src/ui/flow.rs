@@ -14,10 +14,12 @@ use std::sync::Arc;
 
 use super::worker::{Done, Job, Reply};
 use super::Clock;
+use crate::clock::device::DeviceClock;
 use crate::otp::{Account, MigrationBatch};
 use crate::vault::{self, Pin, VaultError};
 
 mod codes;
+mod help;
 mod install;
 mod shown;
 mod transfer;
@@ -25,8 +27,8 @@ mod transfer;
 mod tests;
 
 pub(crate) use shown::{
-    Effect, FoundShown, InstallShown, NavShown, Note, PinShown, Screen, SettingsShown, TokenShown,
-    TokensShown, TransferShown,
+    Effect, FoundShown, HelpShown, HelpTopic, InstallShown, NavShown, Note, PinShown, Screen,
+    SettingsShown, TokenShown, TokensShown, TransferShown,
 };
 pub(crate) use transfer::ExportForm;
 
@@ -67,6 +69,10 @@ pub(crate) struct Flow {
     camera_stop: Option<Arc<AtomicBool>>,
     /// Effects asked for since the controller last took them.
     effects: Vec<Effect>,
+    /// This device's clock settings: the time server, the corrected time.
+    device_clock: DeviceClock,
+    /// The help page, while it is open.
+    help: Option<help::Help>,
 }
 
 impl Flow {
@@ -97,6 +103,8 @@ impl Flow {
             last_activity: 0,
             camera_stop: None,
             effects: Vec::new(),
+            device_clock: DeviceClock::default(),
+            help: None,
         }
     }
 
@@ -139,7 +147,8 @@ impl Flow {
             | Screen::Settings
             | Screen::ImportOther
             | Screen::ExportOther
-            | Screen::ExportQr => true,
+            | Screen::ExportQr
+            | Screen::Help => true,
             Screen::Token => self.accounts.len() > 1,
             _ => false,
         };
@@ -166,6 +175,10 @@ impl Flow {
             Screen::ImportOther | Screen::ExportOther | Screen::ExportQr => {
                 self.transfer = TransferShown::default();
                 self.go(Screen::Settings);
+            }
+            Screen::Help => {
+                self.close_help();
+                self.go(Screen::Token);
             }
             Screen::Token if self.accounts.len() > 1 => self.go(Screen::Tokens),
             _ => {}
@@ -229,6 +242,7 @@ impl Flow {
         self.pin.error = None;
         self.pin.tries_note = None;
         self.settings.message = None;
+        self.close_help();
         // The QR codes for Google Authenticator hold keys: they go with the rest.
         self.transfer = TransferShown::default();
         // The controller raises the worker's lock flag as it sends this, so the vault closes
@@ -313,6 +327,7 @@ impl Flow {
                     Err(e) => self.install.error = Some(Note::Source(e)),
                 }
             }
+            Reply::ClockMeasured(source, result) => self.clock_measured(source, result),
             Reply::Locked => {}
             Reply::Unflushed(warning) => self.toast(Note::Vault(warning)),
             // Shown by the install adapter directly (while the camera runs): no state here.

@@ -5,6 +5,7 @@
 
 use slint::SharedString;
 
+use crate::clock::ClockError;
 use crate::otp::OtpError;
 use crate::scan::SourceError;
 use crate::vault::{self, PinError, VaultError};
@@ -51,6 +52,25 @@ pub(crate) fn note(texts: &Texts<'_>, note: &Note) -> SharedString {
         Note::Otp(e) => otp(texts, e),
         Note::Vault(e) => vault(texts, e),
         Note::Source(e) => source(texts, e),
+        Note::Clock(e) => clock(texts, e),
+        Note::ClockSettings(e) => texts.invoke_clock_settings_failed(shown(&e.to_string())),
+        Note::CorrectionOff => texts.invoke_correction_off(),
+    }
+}
+
+/// A time source that could not be used or read.
+pub(crate) fn clock(texts: &Texts<'_>, e: &ClockError) -> SharedString {
+    match e {
+        ClockError::BadSource(typed) => texts.invoke_clock_bad_source(shown(typed)),
+        ClockError::HttpsUnsupported(typed) => texts.invoke_clock_https(shown(typed)),
+        ClockError::Unreachable {
+            from,
+            seconds,
+            reason,
+        } => texts.invoke_clock_unreachable(shown(from), *seconds as i32, shown(reason)),
+        ClockError::BadReply { from, reason } => {
+            texts.invoke_clock_bad_reply(shown(from), shown(reason))
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
+use crate::clock;
 use crate::otp::{Account, Code};
 use crate::scan::{self, FrameSource, LumaFrame, Scanner, SourceError};
 use crate::transfer::{ImportFile, TransferError};
@@ -95,6 +96,9 @@ pub(crate) enum Reply {
     CameraCodes(Vec<String>),
     /// The camera stopped: the reply to starting it, with the reason when it failed.
     CameraEnded(Option<SourceError>),
+    /// How far this device's clock is from the source (seconds, source minus device): the
+    /// reply to [`spawn_clock`].
+    ClockMeasured(clock::Source, Result<i64, clock::ClockError>),
 }
 
 impl Reply {
@@ -290,6 +294,30 @@ pub(crate) fn spawn_scan(source: scan::Source, out: Outbox) {
             _ => SourceError::Screen(format!("cannot start a thread to read it: {e}")),
         };
         out.send(Reply::Scanned(Err(error)));
+    }
+}
+
+/// Measures this device's clock against `source` on a thread of its own (never the UI's, and
+/// not the vault's worker, which a slow network must not hold up); replies
+/// [`Reply::ClockMeasured`] within about [`clock::TIMEOUT`].
+pub(crate) fn spawn_clock(source: clock::Source, out: Outbox) {
+    let spawned = std::thread::Builder::new()
+        .name("pocketpass-clock".into())
+        .spawn({
+            let out = out.clone();
+            let source = source.clone();
+            move || {
+                let result = source.measure(clock::TIMEOUT).map(|m| m.offset_seconds);
+                out.send(Reply::ClockMeasured(source, result));
+            }
+        });
+    if let Err(e) = spawned {
+        let error = clock::ClockError::Unreachable {
+            from: source.to_string(),
+            seconds: 0,
+            reason: format!("cannot start a thread to ask it: {e}"),
+        };
+        out.send(Reply::ClockMeasured(source, Err(error)));
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod time_sources;
+
 /// RFC 6238 Appendix B (<https://www.rfc-editor.org/rfc/rfc6238#appendix-B>): time, then the
 /// 8-digit SHA1, SHA256 and SHA512 codes, as strings so leading zeros count.
 pub const RFC6238_VECTORS: &[(u64, &str, &str, &str)] = &[

@@ -172,13 +172,30 @@ impl Harness {
 
     /// A later start: a vault under `pin` holding `links`, then the app on it.
     pub fn with_vault(now: u64, pin: &str, links: &[String]) -> Self {
+        Self::with_accounts(now, pin, links.iter().map(|l| account(l)).collect())
+    }
+
+    /// A later start: a vault under `pin` holding `accounts`, then the app on it.
+    pub fn with_accounts(now: u64, pin: &str, accounts: Vec<Account>) -> Self {
+        Self::with_accounts_and(now, pin, accounts, |_| {})
+    }
+
+    /// [`Harness::with_accounts`], with `prepare` run on the data folder before the app starts
+    /// (to leave other files there).
+    pub fn with_accounts_and(
+        now: u64,
+        pin: &str,
+        accounts: Vec<Account>,
+        prepare: impl FnOnce(&Path),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
+        prepare(dir.path());
         {
             let mut vault =
                 Vault::create_insecure_for_tests(dir.path(), &Pin::entered(pin), TEST_ITERATIONS)
                     .expect("test vault");
-            for link in links {
-                vault.add(account(link)).expect("account added");
+            for account in accounts {
+                vault.add(account).expect("account added");
             }
         }
         Self::on(dir, now, Vec::new())

@@ -3,6 +3,7 @@
 //! flow's values in its properties, turning domain values into display text on the way. None
 //! holds state or makes a decision; that is the flow's work (`super::flow`).
 
+pub(crate) mod help;
 pub(crate) mod install;
 pub(crate) mod nav;
 pub(crate) mod pin;
@@ -24,6 +25,7 @@ pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
     tokens::connect(window, c);
     settings::connect(window, c);
     transfer::connect(window, c);
+    help::connect(window, c);
 }
 
 /// Shows the flow's state in every global but the tokens' (which [`tokens::show`] fills once
@@ -34,4 +36,10 @@ pub(crate) fn show(window: &AppWindow, flow: &Flow) {
     pin::show(window, flow);
     settings::show(window, flow);
     transfer::show(window, flow);
+    help::show(window, flow);
+}
+
+/// How many seconds `n` is from zero, for a text (a clock off by years still reads sensibly).
+pub(crate) fn seconds(n: i64) -> i32 {
+    i32::try_from(n.unsigned_abs()).unwrap_or(i32::MAX)
 }

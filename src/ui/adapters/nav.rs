@@ -48,5 +48,6 @@ fn view(screen: Screen) -> super::super::Screen {
         Screen::ImportOther => View::ImportOther,
         Screen::ExportOther => View::ExportOther,
         Screen::ExportQr => View::ExportQr,
+        Screen::Help => View::Help,
     }
 }

@@ -47,6 +47,8 @@ pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
     tokens.on_settings(callback!(c, |c| c.act(Flow::open_settings)));
     tokens.on_lock(callback!(c, |c| c.act(Flow::lock_pressed)));
     tokens.on_continue_to_code(callback!(c, |c| c.act(Flow::continue_to_code)));
+    tokens.on_help(callback!(c, |c| c.act(Flow::open_help)));
+    tokens.on_correction_off(callback!(c, |c| c.act(Flow::correction_off)));
 }
 
 /// Shows the codes: the list, the current token, and whether to offer search.
@@ -55,6 +57,11 @@ pub(crate) fn show(window: &AppWindow, shown: &TokensShown) {
     let texts = window.global::<Texts>();
     tokens.set_total(shown.total as i32);
     tokens.set_searchable(shown.searchable);
+    tokens.set_corrected_note(match shown.corrected {
+        Some(n) if n < 0 => texts.invoke_corrected_earlier(super::seconds(n)),
+        Some(n) => texts.invoke_corrected_later(super::seconds(n)),
+        None => SharedString::new(),
+    });
     tokens.set_current(
         shown
             .current

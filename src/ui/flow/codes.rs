@@ -28,7 +28,7 @@ impl Flow {
     /// The codes at the clock's current time: the list (the search applied) and the current
     /// token.
     pub(crate) fn tokens(&self) -> TokensShown {
-        let now = self.now();
+        let now = self.code_time();
         let query = self.query.trim().to_lowercase();
         let show = |(i, a): (usize, &Account)| token_shown(i, a, now, self.hotp_shown.get(&i));
         TokensShown {
@@ -47,6 +47,7 @@ impl Flow {
                 .map(|a| show((self.current, a))),
             total: self.accounts.len(),
             searchable: self.accounts.len() >= SEARCH_FROM,
+            corrected: self.device_clock.corrected_seconds,
         }
     }
 
@@ -65,7 +66,9 @@ impl Flow {
             return;
         };
         let code = match account.kind {
-            Kind::Totp { .. } | Kind::Steam => account.code_at(self.now()).as_str().to_owned(),
+            Kind::Totp { .. } | Kind::Steam => {
+                account.code_at(self.code_time()).as_str().to_owned()
+            }
             Kind::Hotp { .. } => match self.hotp_shown.get(&index) {
                 Some(code) => code.replace(' ', ""),
                 None => return,

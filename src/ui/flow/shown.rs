@@ -5,6 +5,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use super::super::worker::Job;
+use crate::clock::device::{DeviceClock, DeviceClockError};
+use crate::clock::diagnose::{ClockCheck, Expires, Installed, Verdict};
+use crate::clock::{ClockError, Source as TimeSource};
 use crate::otp::expiry::{self, Expiry};
 use crate::otp::{Account, Kind, OtpError};
 use crate::scan::{Source, SourceError};
@@ -38,6 +41,8 @@ pub(crate) enum Screen {
     ExportOther,
     /// Google Authenticator transfer codes, one at a time.
     ExportQr,
+    /// "Code not accepted?": why the current token's codes may be refused.
+    Help,
 }
 
 /// Something to tell the user, in no language yet: the adapters turn it into the translated
@@ -93,6 +98,12 @@ pub(crate) enum Note {
     ExportPinWrong,
     /// Another app's file could not be read, or an export for one not written.
     Transfer(TransferError),
+    /// The time server typed on the help page cannot be used.
+    Clock(ClockError),
+    /// The clock settings file could not be read or written.
+    ClockSettings(DeviceClockError),
+    /// Codes are for this device's clock again.
+    CorrectionOff,
     Pin(PinError),
     Otp(OtpError),
     Vault(VaultError),
@@ -114,6 +125,10 @@ pub(crate) enum Effect {
     Copy(String),
     /// The codes or the account list changed: recompute them (and check the auto-lock) now.
     Tick,
+    /// Measure this device's clock against this source on a thread of its own.
+    MeasureClock(TimeSource),
+    /// Write this device's clock settings.
+    SaveClock(DeviceClock),
 }
 
 /// The navigation bar: the screen, its back arrow, the working screen's text.
@@ -205,6 +220,48 @@ pub(crate) struct TokensShown {
     pub(crate) current: Option<TokenShown>,
     pub(crate) total: usize,
     pub(crate) searchable: bool,
+    /// The codes are for this device's time plus this many seconds (the corrected time).
+    pub(crate) corrected: Option<i64>,
+}
+
+/// One reason a code may be refused, as the help page lists it.
+#[derive(Debug)]
+pub(crate) enum HelpTopic {
+    /// 1. When the key was installed (an activation not finished).
+    Installed(Installed),
+    /// 2. The expiry date.
+    Expires(Expires),
+    /// 3. The clock against `source`; `measuring` while a measurement runs.
+    Clock {
+        check: ClockCheck,
+        source: TimeSource,
+        /// The key names a portal whose address cannot be used, so `source` is the fallback.
+        unusable: Option<String>,
+        measuring: bool,
+    },
+    /// 4. A code used already: the next one comes in this many seconds.
+    Reused { seconds_left: u64 },
+    /// 5. An HOTP key at this counter.
+    Hotp { counter: u64 },
+}
+
+/// The help page, for the token it was opened on.
+#[derive(Debug, Default)]
+pub(crate) struct HelpShown {
+    /// The token's name, escaped for display.
+    pub(crate) name: String,
+    /// The reasons, most serious first (then in the order the centre sees them most).
+    pub(crate) items: Vec<(Verdict, HelpTopic)>,
+    /// The measured offset the codes could be corrected by (beyond the tolerance), if any.
+    pub(crate) can_correct: Option<i64>,
+    /// The correction in effect, if on.
+    pub(crate) corrected: Option<i64>,
+    /// This token's clock is measured against the time server below (it names no portal).
+    pub(crate) uses_time_server: bool,
+    /// The time server as set (empty: the default).
+    pub(crate) time_server: String,
+    /// Why the time server typed last cannot be used.
+    pub(crate) server_error: Option<Note>,
 }
 
 /// One token as the views show it at `now`.

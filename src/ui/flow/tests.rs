@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use super::*;
 use crate::otp::{self, ManualKey, ManualKind, OtpError};
+
+mod help;
 use crate::vault::PinError;
 
 const KEY: &str =
