@@ -14,7 +14,9 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 build() { # build TRIPLE PROFILE
-  local args=(build --bin pocketpass --target "$1")
+  # ios-backend: Slint's winit backend with Skia, which the library leaves out unless asked
+  # (CI type-checks everything else without Xcode; see ios/README.md).
+  local args=(build --bin pocketpass --target "$1" --features ios-backend)
   [ "$2" = release ] && args+=(--release)
   rustup target add "$1"
   # Xcode's environment names the iOS SDK; host build scripts must not link against it.

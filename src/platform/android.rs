@@ -10,14 +10,20 @@
 //!   missing, and says so; `NativeActivity` does not pass the answer on to native code, but the
 //!   activity is paused while the system dialog shows and resumed after, so the permission is
 //!   checked again on every resume ([`recheck_camera_permission`]) and the next scan works.
+//!   What those checks mean together (asked, declined, refused for good) is the pure state
+//!   machine [`CameraPermission`], tested on the desktop; this module only feeds it.
+//! - Logs: `tracing` events go to logcat under the tag `pocketpass` ([`init_logging`]), as do
+//!   this module's own errors. No event carries a secret: the library never logs keys, PINs or
+//!   codes (CONTRIBUTING.md's rule), and only levels from `info` up are written.
 
+use super::permission::{CameraPermission, Check, Next};
 use android_activity::{AndroidApp, WindowManagerFlags};
 use jni::objects::{JObject, JObjectArray, JString};
 use jni::{jni_sig, jni_str, Env, JValue, JavaVM};
 use ndk_sys::android_LogPriority as Priority;
 use std::ffi::{c_int, CString};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 // liblog, for `__android_log_write`; ndk-sys declares it but does not link it.
 #[link(name = "log")]
@@ -31,12 +37,21 @@ const PERMISSION_GRANTED: i32 = 0;
 /// Our request code for `requestPermissions`; nothing reads the answer but the re-check.
 const CAMERA_REQUEST: i32 = 7;
 
-/// The camera permission as last checked.
-static CAMERA_GRANTED: AtomicBool = AtomicBool::new(false);
+/// The camera permission's state: checked on the activity's thread (at start and each resume)
+/// and on the thread that opens the camera.
+static CAMERA_PERMISSION: Mutex<CameraPermission> = Mutex::new(CameraPermission::NotAsked);
+
+/// Locks the permission's state; a panic elsewhere while it was held leaves a valid state.
+fn permission_state() -> std::sync::MutexGuard<'static, CameraPermission> {
+    CAMERA_PERMISSION
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Runs the app: called once per process by `android_main`, returns when the activity is
 /// destroyed.
 pub fn main(app: AndroidApp) {
+    init_logging();
     secure_window(&app);
     let Some(dir) = data_dir(&app) else {
         log_error("the activity has no internal data path; the vault has nowhere to live");
@@ -48,11 +63,14 @@ pub fn main(app: AndroidApp) {
     crate::scan::camera::set_platform_hooks(crate::scan::camera::PlatformHooks {
         ensure_permission: ensure_camera_permission,
         log_warning,
+        display_rotation,
     });
     run(app, dir);
 }
 
-#[cfg(feature = "ui")]
+/// Starts Slint's Android backend and opens the window: only with the `android-backend` feature,
+/// which android/build.sh turns on (the backend's build needs the SDK, see android/README.md).
+#[cfg(feature = "android-backend")]
 fn run(app: AndroidApp, dir: PathBuf) {
     use android_activity::{MainEvent, PollEvent};
     let listener = |event: &PollEvent<'_>| {
@@ -69,11 +87,14 @@ fn run(app: AndroidApp, dir: PathBuf) {
     }
 }
 
-/// Without the `ui` feature (the type-check builds in CI) there is no window to open.
-#[cfg(not(feature = "ui"))]
+/// Without the `android-backend` feature (CI's type-checks, with or without `ui`) Slint has no
+/// backend to draw with, so there is no window to open: the app says so in logcat and returns,
+/// which ends the activity. android/build.sh always turns the feature on.
+#[cfg(not(feature = "android-backend"))]
 fn run(_app: AndroidApp, dir: PathBuf) {
     log_error(&format!(
-        "built without the ui feature: no window to show (vault folder {})",
+        "built without the android-backend feature: Slint has no backend, no window to show \
+         (vault folder {}); build with android/build.sh",
         dir.display()
     ));
 }
@@ -128,35 +149,66 @@ fn no_backup_files_dir() -> Result<PathBuf, String> {
     })
 }
 
-/// The camera permission as last checked (at start, on each resume, and at each camera open).
-pub fn camera_permission() -> bool {
-    CAMERA_GRANTED.load(Ordering::Relaxed)
+/// The camera permission's state as last checked (at start, on each resume, and at each
+/// camera open).
+pub fn camera_permission() -> CameraPermission {
+    *permission_state()
 }
 
-/// Checks the camera permission again and remembers the answer; false when the check failed.
+/// What Android says about the camera permission now; a failed check counts as not granted.
+fn check_camera() -> Check {
+    let granted = has_permission(CAMERA).unwrap_or_else(|e| {
+        log_warning(&format!("cannot check the camera permission: {e}"));
+        false
+    });
+    let show_rationale = !granted
+        && should_show_rationale(CAMERA).unwrap_or_else(|e| {
+            log_warning(&format!(
+                "cannot ask whether to explain the camera permission: {e}"
+            ));
+            false
+        });
+    Check {
+        granted,
+        show_rationale,
+    }
+}
+
+/// Checks the camera permission again (at start, and on each resume, which is when the answer
+/// to a request arrives); true when granted.
 pub fn recheck_camera_permission() -> bool {
-    let granted = match has_permission(CAMERA) {
-        Ok(granted) => granted,
-        Err(e) => {
-            log_warning(&format!("cannot check the camera permission: {e}"));
+    let check = check_camera();
+    let mut state = permission_state();
+    *state = state.checked(check);
+    state.is_granted()
+}
+
+/// Makes sure the camera may be used: true when it may; otherwise asks the user when a dialog
+/// would still show (it shows over the app) and returns false; the caller tells the user to
+/// allow camera access, and the next scan after the answer works.
+pub fn ensure_camera_permission() -> bool {
+    let check = check_camera();
+    let next = {
+        let mut state = permission_state();
+        let (new, next) = state.open(check);
+        *state = new;
+        next
+    };
+    match next {
+        Next::Open => true,
+        Next::Ask => {
+            if let Err(e) = request_permission(CAMERA) {
+                log_warning(&format!("cannot ask for the camera permission: {e}"));
+            }
             false
         }
-    };
-    CAMERA_GRANTED.store(granted, Ordering::Relaxed);
-    granted
-}
-
-/// Makes sure the camera may be used: true when it may; otherwise asks the user (the system
-/// dialog shows over the app) and returns false; the caller tells the user to try again once
-/// they have answered.
-pub fn ensure_camera_permission() -> bool {
-    if recheck_camera_permission() {
-        return true;
+        Next::Refuse => {
+            log_warning(
+                "the camera permission was refused for good; only the app's settings can grant it",
+            );
+            false
+        }
     }
-    if let Err(e) = request_permission(CAMERA) {
-        log_warning(&format!("cannot ask for the camera permission: {e}"));
-    }
-    false
 }
 
 /// `activity.checkSelfPermission(name) == PERMISSION_GRANTED` (API 23 and later).
@@ -172,6 +224,59 @@ pub fn has_permission(name: &str) -> Result<bool, String> {
             )?
             .i()?;
         Ok(status == PERMISSION_GRANTED)
+    })
+}
+
+/// How far the display is turned from its natural orientation, in degrees clockwise:
+/// `activity.getWindowManager().getDefaultDisplay().getRotation()` (a `Surface.ROTATION_*`
+/// constant, 0 to 3 quarter turns); `None` when it cannot be read. `getDefaultDisplay` is
+/// deprecated from API 30 but still answers, and its replacement `getDisplay` needs API 30.
+pub fn display_rotation() -> Option<i32> {
+    let rotation = with_activity(|env, activity| {
+        let manager = env
+            .call_method(
+                activity,
+                jni_str!("getWindowManager"),
+                jni_sig!("()Landroid/view/WindowManager;"),
+                &[],
+            )?
+            .l()?;
+        let display = env
+            .call_method(
+                &manager,
+                jni_str!("getDefaultDisplay"),
+                jni_sig!("()Landroid/view/Display;"),
+                &[],
+            )?
+            .l()?;
+        env.call_method(&display, jni_str!("getRotation"), jni_sig!("()I"), &[])?
+            .i()
+    });
+    match rotation {
+        Ok(quarter_turns @ 0..=3) => Some(quarter_turns * 90),
+        Ok(other) => {
+            log_warning(&format!("the display reports an unknown rotation {other}"));
+            None
+        }
+        Err(e) => {
+            log_warning(&format!("cannot read the display's rotation: {e}"));
+            None
+        }
+    }
+}
+
+/// `activity.shouldShowRequestPermissionRationale(name)` (API 23 and later): true once the user
+/// has declined and a request would still show the dialog.
+pub fn should_show_rationale(name: &str) -> Result<bool, String> {
+    with_activity(|env, activity| {
+        let name = env.new_string(name)?;
+        env.call_method(
+            activity,
+            jni_str!("shouldShowRequestPermissionRationale"),
+            jni_sig!("(Ljava/lang/String;)Z"),
+            &[JValue::Object(&name)],
+        )?
+        .z()
     })
 }
 
@@ -214,7 +319,20 @@ fn with_activity<T>(
     .map_err(|e: jni::errors::Error| e.to_string())
 }
 
-/// Writes an error to logcat under the tag `pocketpass` (nothing routes `tracing` there).
+/// Sends the library's `tracing` events (`info` and up) to logcat under the tag `pocketpass`,
+/// each at the priority of its level; once per process (a later call changes nothing).
+pub fn init_logging() {
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
+    let layer = paranoid_android::layer("pocketpass").with_filter(LevelFilter::INFO);
+    let subscriber = tracing_subscriber::registry().with(layer);
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        log_warning("a tracing subscriber was already set; tracing goes there, not to logcat");
+    }
+}
+
+/// Writes an error to logcat under the tag `pocketpass`.
 pub fn log_error(message: &str) {
     logcat(Priority::ANDROID_LOG_ERROR, message);
 }

@@ -1,12 +1,28 @@
-//! iOS: the vault under Application Support, excluded from backups.
+//! iOS: the vault under Application Support, excluded from backups; logs to the unified log;
+//! the choice of Slint's backend.
 //!
 //! The vault is encrypted, but a key that can be restored onto another phone is a second
 //! authenticator the user does not know about; so the folder is marked with
 //! `NSURLIsExcludedFromBackupKey` (neither iCloud nor a computer backup takes it). Moving keys
 //! to a new phone is what `export` is for: the file the user exports lies wherever they put it.
+//!
+//! Logs: [`init_logging`] sends `tracing` events to the unified log (Console.app, `log stream`)
+//! through `NSLog`. No event carries a secret: the library never logs keys, PINs or codes
+//! (CONTRIBUTING.md's rule), and only levels from `info` up are written. Not through
+//! tracing-oslog: its build compiles C against Xcode's `os/log.h`, so CI's iOS check (no
+//! Xcode) could not compile it; `NSLog` is a plain Foundation function.
 
 use objc2_foundation::{NSNumber, NSString, NSURLIsExcludedFromBackupKey, NSURL};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::Context;
+
+// Foundation (linked by objc2-foundation): NSLog writes to the unified log, and to standard
+// error when one is attached (Xcode's console).
+extern "C" {
+    fn NSLog(format: *const NSString, ...);
+}
 
 /// The vault's folder: `Library/Application Support/pocketpass` in the app's container (what
 /// [`crate::vault::default_data_dir`] gives on Apple systems, where the container is `$HOME`).
@@ -35,4 +51,76 @@ pub fn prepare_default_data_dir() {
             tracing::warn!(dir = %dir.display(), "cannot exclude the vault folder from backups: {e}");
         }
     }
+}
+
+/// Sends the library's `tracing` events (`info` and up) to the unified log; once per process
+/// (a later call changes nothing).
+pub fn init_logging() {
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
+    let subscriber = tracing_subscriber::registry().with(UnifiedLog.with_filter(LevelFilter::INFO));
+    // Fails only when a subscriber is already set, and then events go there.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
+/// The `tracing` layer that writes each event as one `NSLog` line.
+#[derive(Debug, Clone, Copy)]
+pub struct UnifiedLog;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for UnifiedLog {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        let mut line = format!("{} {}:", meta.level(), meta.target());
+        event.record(&mut LineVisitor(&mut line));
+        let text = NSString::from_str(&line.replace('\0', " "));
+        let format = NSString::from_str("%@");
+        // SAFETY: the format is "%@", which takes exactly one Objective-C object, and the one
+        // argument is a live NSString; both outlive the call.
+        unsafe { NSLog(&*format, &*text as *const NSString) };
+    }
+}
+
+/// Appends an event's fields to its log line: the message as it is, the others as
+/// ` name=value`.
+struct LineVisitor<'a>(&'a mut String);
+
+impl Visit for LineVisitor<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = if field.name() == "message" {
+            write!(self.0, " {value:?}")
+        } else {
+            write!(self.0, " {}={value:?}", field.name())
+        };
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let _ = if field.name() == "message" {
+            write!(self.0, " {value}")
+        } else {
+            write!(self.0, " {}={value}", field.name())
+        };
+    }
+}
+
+/// Chooses Slint's backend before the first window: winit with the Skia renderer, as Slint's
+/// iOS guide has it (with the `ios-backend` feature, which ios/build.sh turns on).
+#[cfg(feature = "ios-backend")]
+pub fn select_slint_backend() -> Result<(), String> {
+    slint::BackendSelector::new()
+        .backend_name("winit".into())
+        .renderer_name("skia".into())
+        .select()
+        .map_err(|e| format!("cannot start Slint's winit backend with Skia: {e}"))
+}
+
+/// Without the `ios-backend` feature (CI's type-check) Slint has no backend on iOS, so no
+/// window can open: this says so, and the caller stops. ios/build.sh always turns it on.
+#[cfg(not(feature = "ios-backend"))]
+pub fn select_slint_backend() -> Result<(), String> {
+    Err(
+        "built without the ios-backend feature: Slint has no backend, no window can open; \
+         build with ios/build.sh"
+            .to_owned(),
+    )
 }

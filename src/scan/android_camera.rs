@@ -13,17 +13,22 @@
 //! thread of the NDK's, copies each luma plane into a small channel, dropping frames while the
 //! scanner is busy. [`CameraSource`] reads that channel and stops the worker when dropped.
 //!
+//! Phone sensors are mounted turned against the screen, so each frame is turned upright (for
+//! the preview; the decoder reads codes at any angle) by the sensor's orientation and the
+//! display's rotation at the time the camera opens. The plane copy, the turn and the choice of
+//! stream size are the pure functions of `plane.rs`, tested on the desktop.
+//!
 //! The camera permission is checked (and asked for) before the camera is opened, and the
 //! camera's errors are logged, through [`PlatformHooks`] that the platform glue registers at
 //! start: `scan` is domain code and does not reach into the platform (whose glue in turn starts
 //! the UI, which uses `scan`).
 
 use super::source::{FrameSource, SourceError};
-use super::{pick_stream_size, LumaFrame};
+use super::{pick_stream_size, LumaFrame, Rotation};
 use ndk_sys as ndk;
 use std::ffi::{c_int, c_void, CStr, CString};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -44,6 +49,9 @@ pub struct PlatformHooks {
     pub ensure_permission: fn() -> bool,
     /// Writes a warning to the system log.
     pub log_warning: fn(&str),
+    /// How far the display is turned from its natural orientation, in degrees clockwise
+    /// (`Display.getRotation()`), or `None` when it cannot be read.
+    pub display_rotation: fn() -> Option<i32>,
 }
 
 static HOOKS: std::sync::OnceLock<PlatformHooks> = std::sync::OnceLock::new();
@@ -69,6 +77,7 @@ pub fn open(index: Option<u32>) -> Result<Box<dyn FrameSource>, SourceError> {
     let sink = Sink {
         frames: frame_tx,
         failed: failed.clone(),
+        rotation: AtomicU8::new(Rotation::None.quarter_turns()),
     };
     let worker = std::thread::Builder::new()
         .name("camera".into())
@@ -149,6 +158,9 @@ impl Drop for CameraSource {
 struct Sink {
     frames: SyncSender<LumaFrame>,
     failed: Arc<AtomicBool>,
+    /// The turn that shows frames upright ([`Rotation::quarter_turns`]), set before the
+    /// capture starts.
+    rotation: AtomicU8,
 }
 
 /// The NDK objects of one open camera, released in reverse order when dropped. Null fields
@@ -228,6 +240,8 @@ impl Camera {
         }
         let id = camera.choose(index)?;
         let (width, height) = camera.stream_size(&id)?;
+        sink.rotation
+            .store(camera.upright(&id).quarter_turns(), Ordering::Relaxed);
         let format = ndk::AIMAGE_FORMATS::AIMAGE_FORMAT_YUV_420_888.0 as i32;
 
         // SAFETY: for each call below, every pointer passed was returned by the NDK for this
@@ -383,6 +397,31 @@ impl Camera {
         .flatten()
     }
 
+    /// The turn that shows this camera's frames upright on the display as it is now; none when
+    /// the sensor's orientation or the display's rotation cannot be read (the preview then
+    /// shows the sensor's image as it comes).
+    fn upright(&self, id: &CStr) -> Rotation {
+        let sensor = self
+            .with_entry(
+                id,
+                ndk::acamera_metadata_tag::ACAMERA_SENSOR_ORIENTATION,
+                // SAFETY: SENSOR_ORIENTATION is an i32 entry; `count` says how many values
+                // `i32_` points to.
+                |entry| (entry.count >= 1).then(|| unsafe { *entry.data.i32_ }),
+            )
+            .flatten();
+        let front =
+            ndk::acamera_metadata_enum_acamera_lens_facing::ACAMERA_LENS_FACING_FRONT.0 as u8;
+        let front_facing = self.facing(id) == Some(front);
+        let display = HOOKS.get().and_then(|h| (h.display_rotation)());
+        match (sensor, display) {
+            (Some(sensor), Some(display)) => {
+                Rotation::upright(sensor, front_facing, display).unwrap_or_default()
+            }
+            _ => Rotation::None,
+        }
+    }
+
     /// The YUV stream size to ask for (see [`pick_stream_size`]).
     fn stream_size(&self, id: &CStr) -> Result<(u32, u32), SourceError> {
         let format = ndk::AIMAGE_FORMATS::AIMAGE_FORMAT_YUV_420_888.0 as i32;
@@ -459,6 +498,9 @@ unsafe extern "C" fn on_image_available(context: *mut c_void, reader: *mut ndk::
         frame
     };
     if let Some(frame) = frame {
+        let frame = frame.rotated(Rotation::from_quarter_turns(
+            sink.rotation.load(Ordering::Relaxed),
+        ));
         // A full channel means the scanner is still busy with earlier frames: drop this one.
         let _ = sink.frames.try_send(frame);
     }

@@ -50,7 +50,7 @@ pub use unsupported::screen;
 #[path = "android_camera.rs"]
 pub mod camera;
 
-pub use plane::pick_stream_size;
+pub use plane::{pick_stream_size, Rotation};
 pub use source::{
     frame_texts, load_image_bytes, load_image_file, read_texts, scan_stream, FileSource,
     FrameSource, PlaybackSource, Source, SourceError, MAX_IMAGE_ALLOC, MAX_IMAGE_SIDE,
