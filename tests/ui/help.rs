@@ -93,7 +93,7 @@ fn help_on_a_key_installed_minutes_ago_says_to_finish_the_activation_first() {
     );
     assert!(rows.contains(&"Fine: The token is valid until 2027-11-28.".to_owned()));
     // A clock in step offers no correction.
-    assert!(!h.has("Show codes for the corrected time"));
+    assert!(!h.has("Use the corrected time"));
     h.press("Back");
     assert_eq!(h.screen(), Screen::Token);
 }
@@ -140,7 +140,7 @@ fn a_clock_two_minutes_behind_the_portal_is_found_and_codes_for_the_corrected_ti
     assert!(h.notices().is_empty(), "{:?}", h.notices());
 
     h.press("Code not accepted?");
-    h.press("Show codes for the corrected time");
+    h.press("Use the corrected time");
     h.press("Back");
     let corrected = key.code_at(NOW + offset as u64).grouped();
     assert_ne!(corrected, plain);
@@ -238,7 +238,7 @@ fn a_portal_that_does_not_answer_is_said_and_offers_no_correction() {
         "Check the network connection and check again, or compare this device's clock with a \
          trusted one: it should agree to the second."
     ));
-    assert!(!h.has("Show codes for the corrected time"));
+    assert!(!h.has("Use the corrected time"));
     h.press("Check the clock again");
     assert_eq!(h.screen(), Screen::Help);
 }
