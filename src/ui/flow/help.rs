@@ -82,21 +82,27 @@ impl Flow {
         if !self.unlocked {
             return;
         }
-        if let (Ok(n), Some(on)) = (&result, self.device_clock.corrected_seconds) {
-            // The correction follows the clock: fixed later, the codes stay right.
-            if *n != on {
-                self.device_clock.corrected_seconds = Some(*n);
-                self.save_device_clock();
-            }
+        // Only the answer of the source the page asks now counts (not one replaced since).
+        let Some(help) = self.help.as_mut() else {
+            return;
+        };
+        if help.diagnosis.time_source != source {
+            return;
         }
-        if let Some(help) = self.help.as_mut() {
-            if help.diagnosis.time_source == source {
-                help.measuring = false;
-                help.diagnosis.clock = Some(match result {
-                    Ok(n) => ClockCheck::Offset(n),
-                    Err(e) => ClockCheck::Failed(e),
-                });
-            }
+        help.measuring = false;
+        let follow = match (&result, self.device_clock.corrected_seconds) {
+            // The correction follows the clock: fixed later, the codes stay right.
+            (Ok(n), Some(on)) if *n != on => Some(*n),
+            _ => None,
+        };
+        help.diagnosis.clock = Some(match result {
+            Ok(n) => ClockCheck::Offset(n),
+            Err(e) => ClockCheck::Failed(e),
+        });
+        if let Some(n) = follow {
+            self.device_clock.corrected_seconds = Some(n);
+            self.save_device_clock();
+            self.ask(Effect::Tick);
         }
     }
 

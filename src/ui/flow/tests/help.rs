@@ -213,3 +213,26 @@ fn locking_closes_the_help_page_and_a_late_measurement_changes_nothing() {
     assert!(f.help().items.is_empty());
     assert_eq!(f.nav.screen, Screen::Unlock);
 }
+
+#[test]
+fn a_late_answer_from_a_replaced_time_server_does_not_move_the_correction() {
+    let (mut f, _) = unlocked(&["laptop"]);
+    f.set_device_clock(Ok(DeviceClock {
+        corrected_seconds: Some(30),
+        ..DeviceClock::default()
+    }));
+    f.open_help();
+    f.set_time_server("ntp.example.org");
+    f.take_effects();
+    f.reply(Reply::ClockMeasured(Source::default_ntp(), Ok(500)));
+    assert!(saved(&f.take_effects()).is_none());
+    assert_eq!(f.tokens().corrected, Some(30));
+    f.reply(Reply::ClockMeasured(
+        Source::Ntp("ntp.example.org".into()),
+        Ok(31),
+    ));
+    assert_eq!(
+        saved(&f.take_effects()).unwrap().corrected_seconds,
+        Some(31)
+    );
+}
