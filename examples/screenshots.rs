@@ -261,9 +261,9 @@ fn run_size(
     install.invoke_install_key();
     install.invoke_paste_link(
         format!(
-            "{}&pocketpass_time={}",
+            "{}{}",
             link("cluster", "2027-11-28"),
-            portal.replace(':', "%3A").replace('/', "%2F")
+            time_sources::time_param(&portal)
         )
         .into(),
     );

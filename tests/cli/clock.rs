@@ -8,7 +8,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::super::common::time_sources::{http_date, http_time_source, sntp_time_source, unix_now};
+use super::super::common::time_sources::{
+    http_date, http_time_source, sntp_time_source, time_param, unix_now,
+};
 use super::super::{ok, pin_line, pp, stderr, stdout};
 
 /// The exit code of an unreachable time source (`exit::NETWORK` in src/cli.rs).
@@ -154,13 +156,10 @@ fn a_source_written_wrongly_is_a_usage_error_and_https_is_refused_with_what_to_u
 /// A key link for `name` with the given expiry and time source (percent-encoded, as the
 /// portal writes it).
 fn portal_link(name: &str, expires: &str, time_source: &str) -> String {
-    let encoded: String = time_source
-        .replace('%', "%25")
-        .replace(':', "%3A")
-        .replace('/', "%2F");
     format!(
         "otpauth://totp/HPC:{name}?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=HPC&period=30\
-         &expires={expires}&username={name}&pocketpass_time={encoded}"
+         &expires={expires}&username={name}{}",
+        time_param(time_source)
     )
 }
 

@@ -6,6 +6,16 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The `pocketpass_time` parameter naming `url` as a key's portal, percent-encoded as the
+/// portal writes it (`&pocketpass_time=http%3A%2F%2F127.0.0.1%3A8080`).
+pub fn time_param(url: &str) -> String {
+    let encoded = url
+        .replace('%', "%25")
+        .replace(':', "%3A")
+        .replace('/', "%2F");
+    format!("&pocketpass_time={encoded}")
+}
+
 pub fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -3,7 +3,7 @@
 //! server with a moved `Date`, an SNTP responder), the time server setting, and the corrected
 //! time: off by default, shown while on, remembered by this device, turned off again.
 
-use super::super::common::time_sources::{http_time_source, sntp_time_source};
+use super::super::common::time_sources::{http_time_source, sntp_time_source, time_param};
 use super::support::*;
 use pocketpass::otp::Account;
 use pocketpass::ui::Screen;
@@ -23,16 +23,10 @@ const VERDICTS: [&str; 4] = [
 
 /// A portal key whose link names `time_source` as its portal (as our portal's keys do).
 fn portal_key(name: &str, expires: &str, time_source: &str) -> Account {
-    let encoded: String = time_source
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' => (b as char).to_string(),
-            b => format!("%{b:02X}"),
-        })
-        .collect();
     account(&format!(
-        "{}&pocketpass_time={encoded}",
-        portal_link(name, expires)
+        "{}{}",
+        portal_link(name, expires),
+        time_param(time_source)
     ))
 }
 

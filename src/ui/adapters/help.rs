@@ -8,7 +8,7 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use super::super::controller::Controller;
 use super::super::flow::{Flow, HelpTopic};
 use super::super::{messages, AppWindow, HelpAdapter, HelpRow, Texts};
-use crate::clock::diagnose::{ClockCheck, Expires, Installed, Verdict, RECENT_SECONDS};
+use crate::clock::diagnose::{ClockCheck, Expires, Installed, Verdict};
 use crate::clock::Source;
 
 pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
@@ -32,7 +32,7 @@ pub(crate) fn show(window: &AppWindow, flow: &Flow) {
         matches!(
             topic,
             HelpTopic::Clock {
-                measuring: true,
+                check: ClockCheck::NotMeasured,
                 ..
             }
         )
@@ -52,7 +52,7 @@ fn row(texts: &Texts<'_>, verdict: Verdict, topic: &HelpTopic) -> HelpRow {
             texts.invoke_help_installed_unknown(),
             texts.invoke_help_installed_unknown_advice(),
         ),
-        HelpTopic::Installed(Installed::At { ago, .. }) if *ago <= RECENT_SECONDS => (
+        HelpTopic::Installed(Installed::At { ago, .. }) if verdict == Verdict::Possible => (
             texts.invoke_help_installed_recently(span(texts, *ago)),
             texts.invoke_help_finish_activation(),
         ),
@@ -80,17 +80,12 @@ fn row(texts: &Texts<'_>, verdict: Verdict, topic: &HelpTopic) -> HelpRow {
             check,
             source,
             unusable,
-            measuring,
         } => {
             let source = match source {
                 Source::Http { url, .. } => texts.invoke_source_portal(messages::shown(url)),
                 Source::Ntp(server) => texts.invoke_source_ntp(messages::shown(server)),
             };
             let (text, advice) = match check {
-                _ if *measuring => (
-                    texts.invoke_help_clock_measuring(source),
-                    SharedString::new(),
-                ),
                 ClockCheck::NotMeasured => (
                     texts.invoke_help_clock_measuring(source),
                     SharedString::new(),

@@ -16,9 +16,9 @@ use crate::clock::{ClockError, Source};
 pub(super) struct Help {
     /// The vault position of the token it is about.
     index: usize,
+    /// Its clock is [`ClockCheck::NotMeasured`] exactly while a measurement of
+    /// `time_source` runs: the page starts one as it opens.
     diagnosis: Diagnosis,
-    /// A measurement of `diagnosis.time_source` has been asked for and not answered.
-    measuring: bool,
     /// Why the time server typed last cannot be used.
     server_error: Option<ClockError>,
 }
@@ -52,27 +52,32 @@ impl Flow {
         self.help = Some(Help {
             index: self.current,
             diagnosis,
-            measuring: false,
             server_error: None,
         });
         self.measure_clock();
         self.go(Screen::Help);
     }
 
-    /// "Check again": measures the clock once more.
+    /// "Check again": measures the clock once more, unless a measurement runs already.
     pub(crate) fn check_clock_again(&mut self) {
-        self.measure_clock();
+        let running = self
+            .help
+            .as_ref()
+            .is_some_and(|h| matches!(h.diagnosis.clock, Some(ClockCheck::NotMeasured)));
+        if !running {
+            self.measure_clock();
+        }
     }
 
+    /// Asks for a measurement of the page's time source (none for an HOTP key).
     fn measure_clock(&mut self) {
         let Some(help) = self.help.as_mut() else {
             return;
         };
-        if help.diagnosis.clock.is_none() || help.measuring {
+        if help.diagnosis.clock.is_none() {
             return;
         }
         help.diagnosis.clock = Some(ClockCheck::NotMeasured);
-        help.measuring = true;
         let source = help.diagnosis.time_source.clone();
         self.ask(Effect::MeasureClock(source));
     }
@@ -89,7 +94,6 @@ impl Flow {
         if help.diagnosis.time_source != source {
             return;
         }
-        help.measuring = false;
         let follow = match (&result, self.device_clock.corrected_seconds) {
             // The correction follows the clock: fixed later, the codes stay right.
             (Ok(n), Some(on)) if *n != on => Some(*n),
@@ -133,7 +137,6 @@ impl Flow {
         if help.diagnosis.time_source != source {
             help.diagnosis.time_source = source;
             help.diagnosis.time_source_unusable = unusable;
-            help.measuring = false;
             self.measure_clock();
         }
     }
@@ -199,7 +202,6 @@ impl Flow {
                     check,
                     source: d.time_source.clone(),
                     unusable: d.time_source_unusable.clone(),
-                    measuring: help.measuring,
                 },
             ));
         }

@@ -231,13 +231,12 @@ pub(crate) enum HelpTopic {
     Installed(Installed),
     /// 2. The expiry date.
     Expires(Expires),
-    /// 3. The clock against `source`; `measuring` while a measurement runs.
+    /// 3. The clock against `source` ([`ClockCheck::NotMeasured`] while it is measured).
     Clock {
         check: ClockCheck,
         source: TimeSource,
         /// The key names a portal whose address cannot be used, so `source` is the fallback.
         unusable: Option<String>,
-        measuring: bool,
     },
     /// 4. A code used already: the next one comes in this many seconds.
     Reused { seconds_left: u64 },

@@ -49,7 +49,6 @@ fn help_asks_for_a_clock_measurement_and_puts_an_expired_token_first() {
     assert!(help.items.iter().any(|(_, t)| matches!(
         t,
         HelpTopic::Clock {
-            measuring: true,
             check: ClockCheck::NotMeasured,
             ..
         }
@@ -123,7 +122,6 @@ fn the_corrected_time_is_not_turned_on_without_a_measurement() {
             t,
             HelpTopic::Clock {
                 check: ClockCheck::Failed(_),
-                measuring: false,
                 ..
             }
         )));
