@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use pocketpass_portal::password::Hasher;
 use serde_json::json;
 use tokio::task::JoinSet;
 
@@ -382,7 +383,12 @@ async fn a_body_over_the_route_limit_is_refused_with_413() {
 
 #[tokio::test]
 async fn a_full_hash_queue_answers_503_with_retry_after_instead_of_queueing() {
-    let p = portal();
+    // The test keeps a clone of the portal's hasher: clones share the queue, so the places the
+    // test takes are places the portal's requests cannot have. That makes "full" exact instead
+    // of a race between the burst and the hashes finishing (a first hash could end before the
+    // last request of a burst arrived, and free a place for it).
+    let hasher = Hasher::new(2).unwrap();
+    let p = portal_with_hasher(config(), hasher.clone());
     let burst = |n: usize| {
         let mut set = JoinSet::new();
         for i in 0..n {
@@ -400,28 +406,56 @@ async fn a_full_hash_queue_answers_503_with_retry_after_instead_of_queueing() {
         }
         set
     };
-    let answers = all(burst(128)).await;
-    let busy: Vec<&Resp> = answers
-        .iter()
-        .filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE)
+    let evaluated = |answers: &[Resp]| {
+        answers
+            .iter()
+            .filter(|r| r.status == StatusCode::OK && r.json()["reason"] == "wrong_credentials")
+            .count()
+    };
+    let check_busy = |answers: &[Resp]| {
+        let busy: Vec<&Resp> = answers
+            .iter()
+            .filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE)
+            .collect();
+        for r in &busy {
+            assert!(
+                r.headers.contains_key(header::RETRY_AFTER),
+                "{:?}",
+                r.headers
+            );
+            assert_eq!(r.json()["error"], "busy");
+        }
+        busy.len()
+    };
+
+    // The queue full: every request is refused at once, and none takes a place.
+    let held: Vec<_> = (0..hasher.queue_limit())
+        .map(|_| hasher.permit().expect("a free place"))
         .collect();
-    let evaluated = answers
-        .iter()
-        .filter(|r| r.status == StatusCode::OK && r.json()["reason"] == "wrong_credentials")
-        .count();
-    assert_eq!(
-        (evaluated, busy.len()),
-        (64, 64),
-        "the queue takes 64 and refuses the rest"
-    );
-    for r in busy {
-        assert!(
-            r.headers.contains_key(header::RETRY_AFTER),
-            "{:?}",
-            r.headers
-        );
-        assert_eq!(r.json()["error"], "busy");
-    }
+    assert_eq!(held.len(), 64, "the default queue holds 64");
+    let answers = all(burst(40)).await;
+    assert_eq!(check_busy(&answers), 40, "a full queue refuses every request");
+    assert_eq!(hasher.in_flight(), 64, "refused requests hold no place");
+
+    // One place free: requests take it in turn as it frees, and those that find it taken are
+    // refused with Retry-After rather than kept waiting in memory.
+    drop(held);
+    let held: Vec<_> = (0..63).map(|_| hasher.permit().unwrap()).collect();
+    let answers = all(burst(40)).await;
+    let (ok, busy) = (evaluated(&answers), check_busy(&answers));
+    assert_eq!(ok + busy, 40, "every request is answered: {ok} evaluated, {busy} busy");
+    assert!(ok >= 1, "the free place was used");
+    drop(held);
+    assert_eq!(hasher.in_flight(), 0, "every place is given back");
+
+    // A burst of twice the queue: at least the queue's worth is evaluated (a request is only
+    // refused while 64 are in the queue, and those 64 are then evaluated), the rest refused.
+    let answers = all(burst(128)).await;
+    let (ok, busy) = (evaluated(&answers), check_busy(&answers));
+    assert_eq!(ok + busy, 128, "{ok} evaluated, {busy} busy");
+    assert!(ok >= 64, "the queue takes 64 before it refuses: {ok} evaluated");
+    assert_eq!(hasher.in_flight(), 0, "every place is given back");
+
     // Fifty at once fit in the queue: none is refused.
     let answers = all(burst(50)).await;
     assert!(

@@ -39,7 +39,12 @@ pub fn config() -> Config {
 
 /// A portal with an in-memory database on a clock frozen at [`T0`]. Without a public URL in
 /// `config` it gets [`PUBLIC_URL`]: an in-process portal has no listen address to answer to.
-pub fn portal_with(mut config: Config) -> Arc<Portal> {
+pub fn portal_with(config: Config) -> Arc<Portal> {
+    portal_with_hasher(config, Hasher::new(2).unwrap())
+}
+
+/// [`portal_with`] a given hasher (a test that keeps a clone sees and can fill its queue).
+pub fn portal_with_hasher(mut config: Config, hasher: Hasher) -> Arc<Portal> {
     if config.public_url.is_none() {
         config.public_url = Some(PublicUrl::parse(PUBLIC_URL).unwrap());
     }
@@ -49,7 +54,7 @@ pub fn portal_with(mut config: Config) -> Arc<Portal> {
         store,
         ServerKey::ephemeral().unwrap(),
         Clock::fixed(T0),
-        Hasher::new(2).unwrap(),
+        hasher,
     )
 }
 
