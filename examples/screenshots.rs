@@ -156,6 +156,14 @@ fn run_size(
     let mut config = Config::new(dir.path().to_owned());
     let c = clock.clone();
     config.clock = Arc::new(move || c.load(Ordering::SeqCst));
+    // The phone's screens as phones get them (the number keyboard for PINs, touch-sized
+    // buttons, the camera started as Scan barcode opens); its camera shows nothing here, and
+    // the picture of one is set below.
+    config.desktop = suffix == "desktop";
+    config.open_camera = Arc::new(|| {
+        Ok(Box::new(pocketpass::scan::PlaybackSource::new(Vec::new()))
+            as Box<dyn pocketpass::scan::FrameSource>)
+    });
     let app = pocketpass::ui::init(config)?;
     let ui = app.window();
     let slint_window = ui.window();
@@ -280,6 +288,15 @@ fn run_size(
     s.shot("17-corrected-time")?;
     tokens.invoke_correction_off();
     ui.global::<Nav>().set_toast("".into());
+    // A phone sent to the background (its home button): covered and locked. Desktops hear
+    // of no such thing (a minimised window locks at the next tick, and shows nothing anyway).
+    if suffix == "phone" {
+        pocketpass::ui::lifecycle_event(pocketpass::ui::Lifecycle::Background);
+        settle(&app)?;
+        s.shot("18-away")?;
+        pocketpass::ui::lifecycle_event(pocketpass::ui::Lifecycle::Foreground);
+        settle(&app)?;
+    }
     tokens.invoke_lock();
     settle(&app)?;
     ui.global::<Nav>().set_toast("".into());

@@ -8,6 +8,8 @@
 //! - `tokens`: several tokens, rename, delete, expiry notices, HOTP.
 //! - `help`: "Code not accepted?" with each reason, the clock measured against time sources
 //!   the tests start, the time server, and the corrected time.
+//! - `phone`: the app as phones run it: leaving the foreground, the number keyboard for PINs,
+//!   touch-sized buttons, the safe area, Back, the camera as Scan barcode opens.
 //! - `transfer`: keys in from other apps (the preview) and out to them (Aegis, Google QR
 //!   pages, plain links after the PIN).
 mod common;
@@ -15,6 +17,7 @@ mod common;
 mod ui {
     mod help;
     mod install;
+    mod phone;
     mod support;
     mod tokens;
     mod transfer;

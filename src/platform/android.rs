@@ -12,6 +12,9 @@
 //!   checked again on every resume ([`recheck_camera_permission`]) and the next scan works.
 //!   What those checks mean together (asked, declined, refused for good) is the pure state
 //!   machine [`CameraPermission`], tested on the desktop; this module only feeds it.
+//! - Leaving the foreground locks: the activity's pause and stop events reach the app's flow
+//!   through [`crate::ui::lifecycle_event`] (the rule is the flow's, tested on the desktop); a pause
+//!   under the app's own permission dialog only covers the screen.
 //! - Logs: `tracing` events go to logcat under the tag `pocketpass` ([`init_logging`]), as do
 //!   this module's own errors. No event carries a secret: the library never logs keys, PINs or
 //!   codes (CONTRIBUTING.md's rule), and only levels from `info` up are written.
@@ -72,11 +75,23 @@ pub fn main(app: AndroidApp) {
 /// which android/build.sh turns on (the backend's build needs the SDK, see android/README.md).
 #[cfg(feature = "android-backend")]
 fn run(app: AndroidApp, dir: PathBuf) {
+    use crate::ui::lifecycle::{self, ActivityEvent};
     use android_activity::{MainEvent, PollEvent};
+    // Called on the UI thread by Slint's event loop, for every event of the activity.
     let listener = |event: &PollEvent<'_>| {
-        if let PollEvent::Main(MainEvent::Resume { .. }) = event {
-            recheck_camera_permission();
-        }
+        let event = match event {
+            PollEvent::Main(MainEvent::Pause) => ActivityEvent::Pause,
+            PollEvent::Main(MainEvent::Stop) => ActivityEvent::Stop,
+            PollEvent::Main(MainEvent::Resume { .. }) => {
+                // The answer to a permission request shows now: check it before the app
+                // (which may start the camera again) hears of the resume.
+                recheck_camera_permission();
+                ActivityEvent::Resume
+            }
+            _ => return,
+        };
+        let asking = matches!(camera_permission(), CameraPermission::Asking { .. });
+        crate::ui::lifecycle_event(lifecycle::android(event, asking));
     };
     if let Err(e) = slint::android::init_with_event_listener(app, listener) {
         log_error(&format!("cannot start Slint's Android backend: {e}"));

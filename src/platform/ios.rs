@@ -1,5 +1,5 @@
 //! iOS: the vault under Application Support, excluded from backups; logs to the unified log;
-//! the choice of Slint's backend.
+//! the choice of Slint's backend, and the app's resign-active and become-active.
 //!
 //! The vault is encrypted, but a key that can be restored onto another phone is a second
 //! authenticator the user does not know about; so the folder is marked with
@@ -105,13 +105,42 @@ impl Visit for LineVisitor<'_> {
 
 /// Chooses Slint's backend before the first window: winit with the Skia renderer, as Slint's
 /// iOS guide has it (with the `ios-backend` feature, which ios/build.sh turns on).
+///
+/// The backend also reports the app's activity to the flow: winit's `suspended` is UIKit's
+/// `applicationWillResignActive`, which comes before the task switcher takes its snapshot, and
+/// the app covers its window and locks then; `resumed` (`applicationDidBecomeActive`) takes
+/// the cover away.
 #[cfg(feature = "ios-backend")]
 pub fn select_slint_backend() -> Result<(), String> {
     slint::BackendSelector::new()
         .backend_name("winit".into())
         .renderer_name("skia".into())
+        .with_winit_custom_application_handler(ActiveEvents)
         .select()
         .map_err(|e| format!("cannot start Slint's winit backend with Skia: {e}"))
+}
+
+/// Hands UIKit's resign-active and become-active to the app (see [`select_slint_backend`]).
+#[cfg(feature = "ios-backend")]
+struct ActiveEvents;
+
+#[cfg(feature = "ios-backend")]
+impl slint::winit_030::CustomApplicationHandler for ActiveEvents {
+    fn suspended(
+        &mut self,
+        _event_loop: &slint::winit_030::winit::event_loop::ActiveEventLoop,
+    ) -> slint::winit_030::EventResult {
+        crate::ui::lifecycle_event(crate::ui::Lifecycle::Background);
+        slint::winit_030::EventResult::Propagate
+    }
+
+    fn resumed(
+        &mut self,
+        _event_loop: &slint::winit_030::winit::event_loop::ActiveEventLoop,
+    ) -> slint::winit_030::EventResult {
+        crate::ui::lifecycle_event(crate::ui::Lifecycle::Foreground);
+        slint::winit_030::EventResult::Propagate
+    }
 }
 
 /// Without the `ios-backend` feature (CI's type-check) Slint has no backend on iOS, so no

@@ -51,6 +51,8 @@ impl Controller {
         let mut flow = Flow::new(config.clock.clone());
         // This device's clock settings (the corrected time must apply from the first code).
         flow.set_device_clock(DeviceClock::load(&config.data_dir));
+        // On phones Scan barcode is the camera: it starts as the screen opens.
+        flow.set_camera_on_open(!config.desktop);
         Rc::new(Controller {
             window: window.as_weak(),
             flow: RefCell::new(flow),
@@ -89,6 +91,12 @@ impl Controller {
                     c.tick();
                 }
             });
+    }
+
+    /// The system moved the app (see [`super::Lifecycle`]).
+    pub(crate) fn lifecycle(&self, event: super::Lifecycle) {
+        let minimized = self.ui().window().is_minimized();
+        self.act(|f| f.lifecycle(event, minimized));
     }
 
     /// Something the user did (every callback): restarts the auto-lock countdown.

@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use super::worker::{Done, Job, Reply};
-use super::Clock;
+use super::{Clock, Lifecycle};
 use crate::clock::device::DeviceClock;
 use crate::otp::{Account, MigrationBatch};
 use crate::vault::{self, Pin, VaultError};
@@ -73,6 +73,10 @@ pub(crate) struct Flow {
     device_clock: DeviceClock,
     /// The help page, while it is open.
     help: Option<help::Help>,
+    /// Start the camera whenever Scan barcode opens (phones).
+    camera_on_open: bool,
+    /// The camera ran when the cover went up: it starts again when the app is back in front.
+    resume_camera: bool,
 }
 
 impl Flow {
@@ -105,7 +109,14 @@ impl Flow {
             effects: Vec::new(),
             device_clock: DeviceClock::default(),
             help: None,
+            camera_on_open: false,
+            resume_camera: false,
         }
+    }
+
+    /// Whether Scan barcode starts the camera as it opens (phones) or waits for Use camera.
+    pub(crate) fn set_camera_on_open(&mut self, on: bool) {
+        self.camera_on_open = on;
     }
 
     /// The effects asked for since the last call, in order.
@@ -168,7 +179,7 @@ impl Flow {
             }
             Screen::Manual | Screen::Found => {
                 self.install.error = None;
-                self.go(Screen::Add);
+                self.open_add();
             }
             Screen::ChoosePin => self.go(Screen::Found),
             Screen::Settings => self.show_codes(),
@@ -182,6 +193,66 @@ impl Flow {
             }
             Screen::Token if self.accounts.len() > 1 => self.go(Screen::Tokens),
             _ => {}
+        }
+    }
+
+    /// The phone's Back where there is no screen behind: the system takes the app away (it
+    /// finishes or hides the activity), and the codes go first.
+    pub(crate) fn leave(&mut self) {
+        if self.unlocked {
+            self.lock();
+        }
+    }
+
+    /// The system moved the app (see [`Lifecycle`]); `minimized` is the window's state now.
+    ///
+    /// - Leaving the screen covers it and locks an unlocked app at once: codes, the token being
+    ///   renamed, the transfer QR codes and keys waiting to be installed into the vault go. With
+    ///   no vault yet there is nothing to lock, and a key waiting for its PIN stays (it is in
+    ///   memory only, as before).
+    /// - An interruption (the system's dialog the app asked for) only covers: the user comes
+    ///   back to where they were.
+    /// - Either way the camera stops while covered, and starts again on return if it ran.
+    /// - The auto-lock counts on while the app is away (being away is not activity): back in
+    ///   front, an app left longer than the auto-lock time locks before the cover goes, so no
+    ///   code shows on return.
+    pub(crate) fn lifecycle(&mut self, event: Lifecycle, minimized: bool) {
+        match event {
+            Lifecycle::Interrupted | Lifecycle::Background => {
+                if !self.nav.covered {
+                    self.resume_camera = self.camera_running();
+                    self.nav.covers = self.nav.covers.wrapping_add(1);
+                }
+                self.stop_camera();
+                self.nav.covered = true;
+                if event == Lifecycle::Background && self.unlocked {
+                    self.lock();
+                }
+            }
+            Lifecycle::Foreground => {
+                if self.unlocked && (self.idle() || minimized) {
+                    self.lock();
+                }
+                self.nav.covered = false;
+                if std::mem::take(&mut self.resume_camera) && self.nav.screen == Screen::Add {
+                    self.start_camera();
+                }
+                self.ask(Effect::Tick);
+            }
+        }
+    }
+
+    /// Left alone longer than the auto-lock time.
+    fn idle(&self) -> bool {
+        let minutes = AUTO_LOCK_MINUTES[self.settings.auto_lock_index];
+        minutes > 0 && self.now().saturating_sub(self.last_activity) >= minutes * 60
+    }
+
+    /// Scan barcode, with the camera started on phones.
+    fn open_add(&mut self) {
+        self.go(Screen::Add);
+        if self.camera_on_open {
+            self.start_camera();
         }
     }
 
@@ -243,8 +314,11 @@ impl Flow {
         self.pin.tries_note = None;
         self.settings.message = None;
         self.close_help();
-        // The QR codes for Google Authenticator hold keys: they go with the rest.
+        // The QR codes for Google Authenticator hold keys: they go with the rest, as do keys
+        // read but not yet installed into the vault (scanning again brings them back).
         self.transfer = TransferShown::default();
+        self.found.clear();
+        self.batch = None;
         // The controller raises the worker's lock flag as it sends this, so the vault closes
         // before the worker's next job whatever is queued; the job itself only brings the reply.
         self.ask(Effect::Job(Job::Lock));

@@ -37,8 +37,11 @@ macro_rules! callback {
 mod adapters;
 mod controller;
 mod flow;
+pub mod lifecycle;
 mod messages;
 mod worker;
+
+pub use lifecycle::Lifecycle;
 
 // The generated code of ui/app.slint: AppWindow and the adapter globals.
 #[allow(missing_docs, clippy::all, clippy::todo)]
@@ -161,7 +164,28 @@ pub fn init(config: Config) -> Result<App, slint::PlatformError> {
     let controller = Controller::new(&window, config, job_tx, lock_now, reply_rx, outbox);
     adapters::connect(&window, &controller);
     controller.start();
+    CURRENT.with(|current| *current.borrow_mut() = Rc::downgrade(&controller));
     Ok(App { window, controller })
+}
+
+thread_local! {
+    /// The app [`lifecycle_event`] reaches: the one built last on this (the UI) thread.
+    static CURRENT: std::cell::RefCell<std::rc::Weak<Controller>> =
+        const { std::cell::RefCell::new(std::rc::Weak::new()) };
+}
+
+/// Tells the app where it stands with the system (see [`Lifecycle`]): the phones' platform
+/// glue calls this from the event loop as the system reports pauses and resumes, on the UI
+/// thread. False when no app is running on this thread (an event before the window exists,
+/// which needs nothing: the app starts locked and uncovered).
+pub fn lifecycle_event(event: Lifecycle) -> bool {
+    match CURRENT.with(|current| current.borrow().upgrade()) {
+        Some(controller) => {
+            controller.lifecycle(event);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Opens the window and runs until it is closed. `pocketpass` with no command calls this.

@@ -98,6 +98,16 @@ fn init_backend(backend: Backend) {
     });
 }
 
+/// Which kind of device the app is told it runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// `Config::desktop`: the Scan screen and Open image, keyboards with letters.
+    Desktop,
+    /// What Android and iOS get: the number keyboard for PINs, touch-sized buttons, the camera
+    /// started as Scan barcode opens.
+    Phone,
+}
+
 pub struct Harness {
     pub app: App,
     pub dir: TempDir,
@@ -114,21 +124,58 @@ impl Harness {
 
     /// A new app on `dir` as it is (a later start when it holds a vault).
     pub fn on(dir: TempDir, now: u64, frames: Vec<LumaFrame>) -> Self {
-        Self::start(dir, now, frames, Backend::Mock, None)
+        Self::start(dir, now, frames, Backend::Mock, None, Device::Desktop)
+    }
+
+    /// [`Harness::on`] as a phone runs it (see [`Device::Phone`]), at 360×800.
+    pub fn phone_on(dir: TempDir, now: u64, frames: Vec<LumaFrame>) -> Self {
+        let h = Self::start(dir, now, frames, Backend::Mock, None, Device::Phone);
+        h.app
+            .window()
+            .window()
+            .set_size(slint::LogicalSize::new(360.0, 800.0));
+        h.settle();
+        h
+    }
+
+    /// A phone at first start, whose camera plays `frames`.
+    pub fn phone(now: u64, frames: Vec<LumaFrame>) -> Self {
+        Self::phone_on(tempfile::tempdir().expect("temporary folder"), now, frames)
+    }
+
+    /// A phone at a later start, on a vault under `pin` holding `links`.
+    pub fn phone_with_vault(now: u64, pin: &str, links: &[String]) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        {
+            let mut vault =
+                Vault::create_insecure_for_tests(dir.path(), &Pin::entered(pin), TEST_ITERATIONS)
+                    .expect("test vault");
+            for link in links {
+                vault.add(account(link)).expect("account added");
+            }
+        }
+        Self::phone_on(dir, now, Vec::new())
     }
 
     /// A new app on an empty data folder, at `now`, drawn by the software renderer so that
     /// [`Harness::save_screen`] works; its camera plays what [`Harness::show_camera`] gives.
     pub fn drawn(now: u64) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
-        Self::start(dir, now, Vec::new(), Backend::Drawn, None)
+        Self::start(dir, now, Vec::new(), Backend::Drawn, None, Device::Desktop)
     }
 
     /// A new app on an empty data folder whose camera cannot be opened, failing with `error`.
     pub fn camera_fails(now: u64, error: fn() -> SourceError) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let camera: OpenCamera = Arc::new(move || Err(error()));
-        Self::start(dir, now, Vec::new(), Backend::Mock, Some(camera))
+        Self::start(
+            dir,
+            now,
+            Vec::new(),
+            Backend::Mock,
+            Some(camera),
+            Device::Desktop,
+        )
     }
 
     /// The app on `dir`; its camera plays `frames` (and what [`Harness::show_camera`] gives
@@ -139,6 +186,7 @@ impl Harness {
         frames: Vec<LumaFrame>,
         backend: Backend,
         open_camera: Option<OpenCamera>,
+        device: Device,
     ) -> Self {
         // Each test runs on its own thread, with its own testing backend, set up once.
         init_backend(backend);
@@ -147,6 +195,7 @@ impl Harness {
         let c = clock.clone();
         config.clock = Arc::new(move || c.load(Ordering::SeqCst));
         config.vault_cost = KdfCost::insecure_for_tests(TEST_ITERATIONS);
+        config.desktop = device == Device::Desktop;
         let camera: Camera = Arc::new(Mutex::new(Some(frames)));
         let frames = camera.clone();
         config.open_camera = open_camera.unwrap_or_else(|| {

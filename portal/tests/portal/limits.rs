@@ -434,7 +434,11 @@ async fn a_full_hash_queue_answers_503_with_retry_after_instead_of_queueing() {
         .collect();
     assert_eq!(held.len(), 64, "the default queue holds 64");
     let answers = all(burst(40)).await;
-    assert_eq!(check_busy(&answers), 40, "a full queue refuses every request");
+    assert_eq!(
+        check_busy(&answers),
+        40,
+        "a full queue refuses every request"
+    );
     assert_eq!(hasher.in_flight(), 64, "refused requests hold no place");
 
     // One place free: requests take it in turn as it frees, and those that find it taken are
@@ -443,7 +447,11 @@ async fn a_full_hash_queue_answers_503_with_retry_after_instead_of_queueing() {
     let held: Vec<_> = (0..63).map(|_| hasher.permit().unwrap()).collect();
     let answers = all(burst(40)).await;
     let (ok, busy) = (evaluated(&answers), check_busy(&answers));
-    assert_eq!(ok + busy, 40, "every request is answered: {ok} evaluated, {busy} busy");
+    assert_eq!(
+        ok + busy,
+        40,
+        "every request is answered: {ok} evaluated, {busy} busy"
+    );
     assert!(ok >= 1, "the free place was used");
     drop(held);
     assert_eq!(hasher.in_flight(), 0, "every place is given back");
@@ -453,7 +461,10 @@ async fn a_full_hash_queue_answers_503_with_retry_after_instead_of_queueing() {
     let answers = all(burst(128)).await;
     let (ok, busy) = (evaluated(&answers), check_busy(&answers));
     assert_eq!(ok + busy, 128, "{ok} evaluated, {busy} busy");
-    assert!(ok >= 64, "the queue takes 64 before it refuses: {ok} evaluated");
+    assert!(
+        ok >= 64,
+        "the queue takes 64 before it refuses: {ok} evaluated"
+    );
     assert_eq!(hasher.in_flight(), 0, "every place is given back");
 
     // Fifty at once fit in the queue: none is refused.

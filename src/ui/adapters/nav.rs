@@ -6,11 +6,14 @@ use slint::{ComponentHandle, SharedString};
 
 use super::super::controller::Controller;
 use super::super::flow::{Flow, Screen};
-use super::super::{messages, AppWindow, Nav, Texts};
+use super::super::{messages, AppWindow, Device, Nav, Texts};
 
 pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
+    // Phones: the number keyboard for PINs, touch-sized buttons (ui/state.slint).
+    window.global::<Device>().set_phone(!c.desktop());
     let nav = window.global::<Nav>();
     nav.on_back(callback!(c, |c| c.act(Flow::back)));
+    nav.on_leave(callback!(c, |c| c.act(Flow::leave)));
     nav.on_activity(callback!(c, |c| {}));
     nav.on_worker_done(callback!(c, |c| c.drain()));
 }
@@ -20,6 +23,8 @@ pub(crate) fn show(window: &AppWindow, flow: &Flow) {
     let texts = window.global::<Texts>();
     nav.set_working_text(messages::maybe(&texts, flow.nav.working.as_ref()));
     nav.set_can_go_back(flow.nav.can_go_back);
+    nav.set_covered(flow.nav.covered);
+    nav.set_covers(flow.nav.covers);
     nav.set_screen(view(flow.nav.screen));
 }
 

@@ -16,9 +16,7 @@ impl Flow {
     /// auto-lock setting, or its window is minimised (codes must not wait behind the taskbar
     /// for whoever opens the window next). True when it locked.
     pub(crate) fn tick(&mut self, minimized: bool) -> bool {
-        let minutes = AUTO_LOCK_MINUTES[self.settings.auto_lock_index];
-        let idle = minutes > 0 && self.now().saturating_sub(self.last_activity) >= minutes * 60;
-        if self.unlocked && (idle || minimized) {
+        if self.unlocked && (self.idle() || minimized) {
             self.lock();
             return true;
         }

@@ -17,7 +17,7 @@ impl Flow {
         self.install.error = None;
         self.install.status = Some(Note::CameraOff);
         self.batch = None;
-        self.go(Screen::Add);
+        self.open_add();
     }
 
     /// A link pasted into Scan barcode.

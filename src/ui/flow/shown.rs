@@ -137,6 +137,10 @@ pub(crate) struct NavShown {
     pub(crate) screen: Screen,
     pub(crate) can_go_back: bool,
     pub(crate) working: Option<Note>,
+    /// The cover is up: the app is not in front (see `Flow::lifecycle`).
+    pub(crate) covered: bool,
+    /// How often the cover has gone up (the PIN fields empty each time).
+    pub(crate) covers: i32,
 }
 
 /// The key that was found, as Key found shows it (text escaped for display).

@@ -8,6 +8,7 @@ use super::*;
 use crate::otp::{self, ManualKey, ManualKind, OtpError};
 
 mod help;
+mod lifecycle;
 use crate::vault::PinError;
 
 const KEY: &str =
