@@ -20,6 +20,7 @@
 //!   codes (CONTRIBUTING.md's rule), and only levels from `info` up are written.
 
 use super::permission::{CameraPermission, Check, Next};
+use crate::scan::camera::Permission;
 use android_activity::{AndroidApp, WindowManagerFlags};
 use jni::objects::{JObject, JObjectArray, JString};
 use jni::{jni_sig, jni_str, Env, JValue, JavaVM};
@@ -198,10 +199,10 @@ pub fn recheck_camera_permission() -> bool {
     state.is_granted()
 }
 
-/// Makes sure the camera may be used: true when it may; otherwise asks the user when a dialog
-/// would still show (it shows over the app) and returns false; the caller tells the user to
-/// allow camera access, and the next scan after the answer works.
-pub fn ensure_camera_permission() -> bool {
+/// Makes sure the camera may be used: granted, or else asked for when a dialog would still show
+/// (it shows over the app; the caller tells the user to answer it, and the next scan after the
+/// answer works), or refused for good (the caller points to the system settings).
+pub fn ensure_camera_permission() -> Permission {
     let check = check_camera();
     let next = {
         let mut state = permission_state();
@@ -210,18 +211,19 @@ pub fn ensure_camera_permission() -> bool {
         next
     };
     match next {
-        Next::Open => true,
-        Next::Ask => {
-            if let Err(e) = request_permission(CAMERA) {
+        Next::Open => Permission::Granted,
+        Next::Ask => match request_permission(CAMERA) {
+            Ok(()) => Permission::Asked,
+            Err(e) => {
                 log_warning(&format!("cannot ask for the camera permission: {e}"));
+                Permission::Refused
             }
-            false
-        }
+        },
         Next::Refuse => {
             log_warning(
                 "the camera permission was refused for good; only the app's settings can grant it",
             );
-            false
+            Permission::Refused
         }
     }
 }

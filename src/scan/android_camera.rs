@@ -44,14 +44,35 @@ const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 /// [`set_platform_hooks`].
 #[derive(Debug, Clone, Copy)]
 pub struct PlatformHooks {
-    /// Checks the camera permission, asking the user when it was never granted; true when
-    /// granted.
-    pub ensure_permission: fn() -> bool,
+    /// Checks the camera permission, asking the user when a dialog would still show.
+    pub ensure_permission: fn() -> Permission,
     /// Writes a warning to the system log.
     pub log_warning: fn(&str),
     /// How far the display is turned from its natural orientation, in degrees clockwise
     /// (`Display.getRotation()`), or `None` when it cannot be read.
     pub display_rotation: fn() -> Option<i32>,
+}
+
+/// What [`PlatformHooks::ensure_permission`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// The camera may be opened.
+    Granted,
+    /// Not granted; the system's dialog asking the user is showing now.
+    Asked,
+    /// Not granted, and no dialog shows any more: only the system settings can grant it.
+    Refused,
+}
+
+impl Permission {
+    /// Why the camera did not open, for a permission that is not granted.
+    fn error(self) -> Option<SourceError> {
+        match self {
+            Permission::Granted => None,
+            Permission::Asked => Some(SourceError::PermissionAsked),
+            Permission::Refused => Some(SourceError::PermissionDenied),
+        }
+    }
 }
 
 static HOOKS: std::sync::OnceLock<PlatformHooks> = std::sync::OnceLock::new();
@@ -67,8 +88,11 @@ pub fn set_platform_hooks(hooks: PlatformHooks) {
 /// Without registered [`PlatformHooks`] the permission cannot be checked, and the camera is
 /// treated as not permitted.
 pub fn open(index: Option<u32>) -> Result<Box<dyn FrameSource>, SourceError> {
-    if !HOOKS.get().is_some_and(|h| (h.ensure_permission)()) {
-        return Err(SourceError::PermissionDenied);
+    let permission = HOOKS
+        .get()
+        .map_or(Permission::Refused, |h| (h.ensure_permission)());
+    if let Some(e) = permission.error() {
+        return Err(e);
     }
     let (frame_tx, frame_rx) = mpsc::sync_channel(2);
     let (ready_tx, ready_rx) = mpsc::channel();

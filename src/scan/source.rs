@@ -31,6 +31,12 @@ pub enum SourceError {
     /// The system refused access to the camera.
     #[error("the camera cannot be used (permission denied); allow camera access, or open an image, scan the screen, or paste the link instead")]
     PermissionDenied,
+    /// The camera may not be used yet, and the system is asking the user now (Android's
+    /// permission dialog): the next try after the answer works.
+    #[error(
+        "the system is asking whether Pocket Pass may use the camera; allow it, then try again"
+    )]
+    PermissionAsked,
     /// The camera failed while opening or streaming.
     #[error("the camera failed: {0}; try another camera, or open an image, scan the screen, or paste the link instead")]
     Camera(String),

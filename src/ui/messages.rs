@@ -143,6 +143,7 @@ fn source(texts: &Texts<'_>, e: &SourceError) -> SharedString {
         }
         SourceError::NoCamera => texts.invoke_no_camera(),
         SourceError::PermissionDenied => texts.invoke_camera_denied(),
+        SourceError::PermissionAsked => texts.invoke_camera_asked(),
         SourceError::Camera(detail) => texts.invoke_camera_failed(detail.into()),
         SourceError::Screen(detail) => texts.invoke_screen_failed(detail.into()),
         SourceError::NoCode(_) => texts.invoke_no_code_found(),

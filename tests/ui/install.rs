@@ -186,11 +186,16 @@ fn an_open_image_that_cannot_be_read_says_why() {
 #[test]
 fn a_missing_or_refused_camera_is_explained_and_the_other_ways_stay_offered() {
     type MakeError = fn() -> SourceError;
-    let cases: [(MakeError, &str); 2] = [
+    let cases: [(MakeError, &str); 3] = [
         (|| SourceError::NoCamera, "No camera was found"),
         (
             || SourceError::PermissionDenied,
             "may not use the camera. Allow camera access",
+        ),
+        // Android's dialog is up: answer it, then try again (not: go to the settings).
+        (
+            || SourceError::PermissionAsked,
+            "Android asks whether Pocket Pass may use the camera. Allow it, then tap Use camera.",
         ),
     ];
     for (error, expected) in cases {
