@@ -303,7 +303,7 @@ impl Flow {
     }
 
     /// Forgets the accounts and closes the vault: the Lock button, the auto-lock, a minimised
-    /// window.
+    /// window, a phone's app leaving the foreground or its Back on the code screen.
     pub(crate) fn lock(&mut self) {
         self.accounts.clear();
         self.hotp_shown.clear();
