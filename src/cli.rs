@@ -8,6 +8,7 @@
 mod argv;
 pub mod clock;
 pub mod doctor;
+pub mod package_files;
 pub mod scan;
 mod secrets;
 mod transfer;
@@ -165,6 +166,10 @@ pub enum Command {
     /// Code refused? Check each account for the reasons the app can know (activation not
     /// finished, expired token, clock off, code typed twice, HOTP counter) and say what to do.
     Doctor(doctor::DoctorArgs),
+    /// Write the man pages and shell completions the Debian package installs (for
+    /// scripts/package-deb.sh; hidden from --help).
+    #[command(hide = true)]
+    PackageFiles(package_files::PackageFilesArgs),
 }
 
 /// An error on its way to the terminal: the message and the exit code.
@@ -244,6 +249,9 @@ pub fn run(cli: Cli) -> ExitCode {
     }
     if let Command::Clock(args) = &command {
         return clock::run(args);
+    }
+    if let Command::PackageFiles(args) = &command {
+        return package_files::run(args);
     }
     let dir = match cli.data_dir.clone().or_else(vault::default_data_dir) {
         Some(dir) => dir,
@@ -467,8 +475,8 @@ fn execute(command: Command, dir: &Path, secrets: &mut Secrets) -> Result<(), Cl
             transfer::import(dir, &file, dry_run, secrets, &mut out)?
         }
         Command::Doctor(args) => doctor::run(dir, &args, secrets, &mut out)?,
-        Command::Scan(_) | Command::Clock(_) => {
-            unreachable!("scan and clock are dispatched before the vault is touched")
+        Command::Scan(_) | Command::Clock(_) | Command::PackageFiles(_) => {
+            unreachable!("scan, clock and package-files are dispatched before the vault is touched")
         }
     }
     Ok(())

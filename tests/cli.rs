@@ -7,9 +7,11 @@
 mod common;
 
 /// Import and export with other apps' files (tests/cli/transfer.rs); the clock and the
-/// "code refused?" checks (tests/cli/clock.rs).
+/// "code refused?" checks (tests/cli/clock.rs); the man pages and completions of the Debian
+/// package (tests/cli/package_files.rs).
 mod cli {
     mod clock;
+    mod package_files;
     mod transfer;
 }
 
