@@ -1,8 +1,10 @@
 //! Renders every screen of the app to `docs/screenshots/`, headless, with Slint's software
 //! renderer: a phone (360×800 logical pixels at scale 2) and a desktop window (1024×700), and
-//! the app icon to `assets/pocketpass.png`.
+//! the app icon to `assets/pocketpass.png` (256 px) and `assets/icons/hicolor/` (the other sizes
+//! the Debian package installs).
 //!
-//! `cargo run --release --example screenshots` (the one command; no display needed).
+//! `cargo run --release --example screenshots` (the one command; no display needed); with
+//! `-- --icons`, only the icons.
 //!
 //! It drives the real app through its adapters, with a real vault in a temporary folder (real
 //! key derivation) and a fixed clock, so the screenshots show what users see.
@@ -312,16 +314,22 @@ fn run_size(
     Ok(s.count)
 }
 
-fn render_icon(platform: &Rc<Headless>, path: &Path) -> Result<()> {
+/// Renders the app icon at `size` × `size` pixels: the same 256-pixel drawing at scale
+/// `size / 256`, so each size is drawn sharp rather than resized from another.
+fn render_icon(platform: &Rc<Headless>, path: &Path, size: u32) -> Result<()> {
     let icon = IconWindow::new()?;
+    icon.window()
+        .dispatch_event(WindowEvent::ScaleFactorChanged {
+            scale_factor: size as f32 / 256.0,
+        });
     icon.show()?;
     let window = latest_window(platform);
-    window.set_size(slint::PhysicalSize::new(256, 256));
+    window.set_size(slint::PhysicalSize::new(size, size));
     slint::platform::update_timers_and_animations();
     window.request_redraw();
-    let mut buffer = vec![PremultipliedRgbaColor::default(); 256 * 256];
+    let mut buffer = vec![PremultipliedRgbaColor::default(); (size * size) as usize];
     window.draw_if_needed(|renderer| {
-        renderer.render(&mut buffer, 256);
+        renderer.render(&mut buffer, size as usize);
     });
     let bytes: Vec<u8> = buffer
         .iter()
@@ -336,7 +344,10 @@ fn render_icon(platform: &Rc<Headless>, path: &Path) -> Result<()> {
             [un(p.red), un(p.green), un(p.blue), p.alpha]
         })
         .collect();
-    image::save_buffer(path, &bytes, 256, 256, image::ColorType::Rgba8)
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    image::save_buffer(path, &bytes, size, size, image::ColorType::Rgba8)
         .with_context(|| format!("writing {}", path.display()))?;
     println!("{}", path.display());
     Ok(())
@@ -362,10 +373,17 @@ fn main() -> Result<()> {
     let out = root.join("docs/screenshots");
     std::fs::create_dir_all(&out)?;
     let mut count = 0;
-    count += run_size(&platform, &out, "phone", (360.0, 800.0, 2.0))?;
-    count += run_size(&platform, &out, "desktop", (1024.0, 700.0, 1.0))?;
-    std::fs::create_dir_all(root.join("assets"))?;
-    render_icon(&platform, &root.join("assets/pocketpass.png"))?;
+    if !std::env::args().any(|a| a == "--icons") {
+        count += run_size(&platform, &out, "phone", (360.0, 800.0, 2.0))?;
+        count += run_size(&platform, &out, "desktop", (1024.0, 700.0, 1.0))?;
+    }
+    // The window's icon, and the sizes of the hicolor icon theme the Debian package installs
+    // (scripts/package-deb.sh; 256 is the window's icon).
+    render_icon(&platform, &root.join("assets/pocketpass.png"), 256)?;
+    for size in [16, 22, 24, 32, 48, 64, 128, 512] {
+        let path = format!("assets/icons/hicolor/{size}x{size}/apps/pocketpass.png");
+        render_icon(&platform, &root.join(path), size)?;
+    }
     println!("{count} screenshots in {}", out.display());
     Ok(())
 }
