@@ -31,6 +31,13 @@ PACKAGES=(
   libxkbcommon-x11-0  # the app window's keyboard handling on X11 (winit loads it at run time)
   chromium          # the end-to-end test's real browser (headless), portal/tests/e2e/main.rs
   chromium-driver   # its WebDriver server, /usr/bin/chromedriver, which the test drives
+  # The Debian packages (scripts/package-deb.sh, scripts/check-deb.sh):
+  dpkg-dev          # dpkg-shlibdeps, with which cargo-deb computes the packages' dependencies
+  desktop-file-utils  # desktop-file-validate, for the menu entry
+  appstream         # appstreamcli, for the AppStream metainfo
+  man-db            # man, to check that the installed man pages are found
+  file              # to check the installed icons' sizes
+  curl              # scripts/demo.sh waits until the portal answers
 )
 
 missing=()

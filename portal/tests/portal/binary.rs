@@ -87,6 +87,37 @@ fn the_binary_starts_on_a_random_port_and_prints_what_a_tester_needs() {
 }
 
 #[cfg(target_os = "linux")]
+/// The example users file the Debian package installs (issue 15) is one the portal accepts:
+/// each of its users logs in with the password written there and gets the SMS at that phone.
+#[test]
+fn the_packaged_example_users_file_lets_its_users_log_in() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/users.example.toml");
+    let example: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+    let users = example["user"].as_array().unwrap();
+    assert!(users.len() >= 2, "{users:?}");
+    let p = Proc::start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        ":memory:",
+        "--users",
+        path,
+    ]);
+    for user in users {
+        let field = |name: &str| user[name].as_str().unwrap().to_owned();
+        let (status, _, body) = http(
+            p.addr,
+            "POST",
+            "/api/login",
+            Some(&json!({"username": field("username"), "password": field("password")})),
+            None,
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{}: {body}", field("username"));
+        assert_eq!(p.next_sms().0, field("phone"));
+    }
+}
+
 #[test]
 fn without_db_the_database_lives_in_the_users_data_directory() {
     let home = tempfile::tempdir().unwrap();
