@@ -10,6 +10,7 @@
 //! - `limits`: rate limits under parallel requests, input bounds, the password-hash queue.
 //! - `reset`: what the reset pages reveal, and the sessions a reset ends.
 //! - `origin`: the Host and Origin rules (DNS rebinding, cross-site requests).
+//! - `demo`: `scripts/demo.sh` starts this portal and Ctrl-C stops all it started (issue 15).
 //!
 //! Time is injected: every portal here runs on `Clock::fixed(T0)` and moves only through the
 //! clock offset, except the `binary` tests, which rely on the ±1 step window instead.
@@ -21,6 +22,7 @@ mod process;
 mod api;
 mod attempts;
 mod binary;
+mod demo;
 mod limits;
 mod origin;
 mod pages;
