@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 for p in pocketpass pocketpass-portal; do
-  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "installed"; then
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
     echo "check-deb: $p is installed on this machine already; this check would remove it at the end. Remove it first (apt-get purge $p)." >&2
     exit 1
   fi
@@ -97,6 +97,6 @@ for left in /usr/bin/pocketpass /usr/bin/pocketpass-portal /usr/share/applicatio
   [ ! -e "$left" ] || fail "$left is still there after purging"
 done
 for p in pocketpass pocketpass-portal; do
-  ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "installed" || fail "$p is still installed"
+  ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || fail "$p is still installed"
 done
 echo "check-deb: ok"
