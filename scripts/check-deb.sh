@@ -40,6 +40,15 @@ echo "check-deb: the installed programs run"
 /usr/bin/pocketpass --help >/dev/null
 /usr/bin/pocketpass-portal --version
 /usr/bin/pocketpass-portal --help >/dev/null
+# The window, on a virtual X server: still open after 5 s (timeout's 124) means it came up with
+# the libraries the package depends on; a missing one ends it at once with an error.
+if command -v xvfb-run >/dev/null; then
+  vault=$(mktemp -d)
+  status=0
+  xvfb-run -a timeout 5 /usr/bin/pocketpass --data-dir "$vault" || status=$?
+  rm -rf "$vault"
+  [ "$status" -eq 124 ] || fail "the installed window did not stay open (exit status $status)"
+fi
 
 echo "check-deb: the desktop entry and the AppStream metainfo validate"
 desktop-file-validate /usr/share/applications/pocketpass.desktop
