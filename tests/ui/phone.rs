@@ -128,9 +128,32 @@ fn a_half_typed_pin_is_gone_when_the_app_comes_back() {
     h.type_into("PIN", "482");
     assert_eq!(pin_value(&h, "PIN"), "3 digits");
     lifecycle_event(Lifecycle::Background);
+    h.settle();
+    assert!(h.has("Pocket Pass is hidden while it is not in front."));
     lifecycle_event(Lifecycle::Foreground);
     h.settle();
     assert_eq!(pin_value(&h, "PIN"), "");
+    // The caret is back in the field, with the number keyboard.
+    assert_eq!(keyboard(&h), Some(InputType::Number));
+}
+
+/// The cover used to take the keyboard focus with it: back in front, nothing had the focus,
+/// so a phone's Back went nowhere (Android then closes the app) instead of a screen back.
+#[test]
+fn the_focus_comes_back_when_the_cover_goes() {
+    let h = Harness::phone(NOW, Vec::new());
+    h.press("Install key");
+    h.press("Paste link");
+    h.type_into("Key link", &one_token()[0]);
+    h.press("Use link");
+    assert_eq!(h.screen(), Screen::Found);
+    lifecycle_event(Lifecycle::Interrupted);
+    h.settle();
+    assert!(h.has("Pocket Pass is hidden while it is not in front."));
+    lifecycle_event(Lifecycle::Foreground);
+    h.settle();
+    press_back(&h);
+    assert_eq!(h.screen(), Screen::Add, "Back went a screen back");
 }
 
 #[test]
@@ -290,6 +313,13 @@ fn back_goes_back_a_screen_and_from_the_code_screen_leaves_locked() {
     let h = unlocked_phone(&one_token());
     h.press("Add another key");
     assert_eq!(h.screen(), Screen::Add);
+    // A system dialog came and went (the camera permission's): Back still reaches the app.
+    lifecycle_event(Lifecycle::Interrupted);
+    h.settle();
+    assert!(h.has("Pocket Pass is hidden while it is not in front."));
+    lifecycle_event(Lifecycle::Foreground);
+    h.settle();
+    assert!(h.has("Paste link"), "{:?}", h.labels());
     press_back(&h);
     assert_eq!(h.screen(), Screen::Token, "a screen back");
     assert!(any_code_shown(&h));
