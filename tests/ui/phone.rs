@@ -94,6 +94,19 @@ fn buttons(h: &Harness) -> Vec<(String, f32, f32)> {
         .collect()
 }
 
+/// What the cover says to a screen reader.
+const COVER: &str = "Pocket Pass is hidden while it is not in front.";
+
+/// The system takes the app away with `event`; the cover is seen up; then the app is back in
+/// front. (Each step settled, so the screens really are hidden in between.)
+fn away_and_back(h: &Harness, event: Lifecycle) {
+    lifecycle_event(event);
+    h.settle();
+    assert!(h.has(COVER), "the cover is up: {:?}", h.labels());
+    lifecycle_event(Lifecycle::Foreground);
+    h.settle();
+}
+
 fn any_code_shown(h: &Harness) -> bool {
     h.labels().iter().any(|l| l.starts_with("Code "))
 }
@@ -107,15 +120,11 @@ fn leaving_the_foreground_locks_and_clears_the_codes() {
     h.settle();
     assert_eq!(h.screen(), Screen::Unlock);
     assert!(!any_code_shown(&h));
-    assert!(
-        h.has("Pocket Pass is hidden while it is not in front."),
-        "the cover is up: {:?}",
-        h.labels()
-    );
+    assert!(h.has(COVER), "the cover is up: {:?}", h.labels());
     assert!(!h.has("Unlock"), "nothing of the screen behind is shown");
     lifecycle_event(Lifecycle::Foreground);
     h.settle();
-    assert!(!h.has("Pocket Pass is hidden while it is not in front."));
+    assert!(!h.has(COVER));
     assert_eq!(h.screen(), Screen::Unlock, "locked until the PIN is typed");
     h.type_into("PIN", PIN);
     h.press("Unlock");
@@ -127,11 +136,7 @@ fn a_half_typed_pin_is_gone_when_the_app_comes_back() {
     let h = Harness::phone_with_vault(NOW, PIN, &one_token());
     h.type_into("PIN", "482");
     assert_eq!(pin_value(&h, "PIN"), "3 digits");
-    lifecycle_event(Lifecycle::Background);
-    h.settle();
-    assert!(h.has("Pocket Pass is hidden while it is not in front."));
-    lifecycle_event(Lifecycle::Foreground);
-    h.settle();
+    away_and_back(&h, Lifecycle::Background);
     assert_eq!(pin_value(&h, "PIN"), "");
     // The caret is back in the field, with the number keyboard.
     assert_eq!(keyboard(&h), Some(InputType::Number));
@@ -147,11 +152,7 @@ fn the_focus_comes_back_when_the_cover_goes() {
     h.type_into("Key link", &one_token()[0]);
     h.press("Use link");
     assert_eq!(h.screen(), Screen::Found);
-    lifecycle_event(Lifecycle::Interrupted);
-    h.settle();
-    assert!(h.has("Pocket Pass is hidden while it is not in front."));
-    lifecycle_event(Lifecycle::Foreground);
-    h.settle();
+    away_and_back(&h, Lifecycle::Interrupted);
     press_back(&h);
     assert_eq!(h.screen(), Screen::Add, "Back went a screen back");
 }
@@ -314,11 +315,7 @@ fn back_goes_back_a_screen_and_from_the_code_screen_leaves_locked() {
     h.press("Add another key");
     assert_eq!(h.screen(), Screen::Add);
     // A system dialog came and went (the camera permission's): Back still reaches the app.
-    lifecycle_event(Lifecycle::Interrupted);
-    h.settle();
-    assert!(h.has("Pocket Pass is hidden while it is not in front."));
-    lifecycle_event(Lifecycle::Foreground);
-    h.settle();
+    away_and_back(&h, Lifecycle::Interrupted);
     assert!(h.has("Paste link"), "{:?}", h.labels());
     press_back(&h);
     assert_eq!(h.screen(), Screen::Token, "a screen back");

@@ -67,6 +67,15 @@ pub fn empty_frame() -> LumaFrame {
     LumaFrame::new(640, 480, vec![128; 640 * 480]).expect("sizes match")
 }
 
+/// A vault in `dir` under `pin` holding `accounts`, as an earlier run of the app left it.
+fn write_vault(dir: &Path, pin: &str, accounts: Vec<Account>) {
+    let mut vault = Vault::create_insecure_for_tests(dir, &Pin::entered(pin), TEST_ITERATIONS)
+        .expect("test vault");
+    for account in accounts {
+        vault.add(account).expect("account added");
+    }
+}
+
 /// The frames the next camera opened will play.
 type Camera = Arc<Mutex<Option<Vec<LumaFrame>>>>;
 
@@ -146,14 +155,7 @@ impl Harness {
     /// A phone at a later start, on a vault under `pin` holding `links`.
     pub fn phone_with_vault(now: u64, pin: &str, links: &[String]) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
-        {
-            let mut vault =
-                Vault::create_insecure_for_tests(dir.path(), &Pin::entered(pin), TEST_ITERATIONS)
-                    .expect("test vault");
-            for link in links {
-                vault.add(account(link)).expect("account added");
-            }
-        }
+        write_vault(dir.path(), pin, links.iter().map(|l| account(l)).collect());
         Self::phone_on(dir, now, Vec::new())
     }
 
@@ -239,14 +241,7 @@ impl Harness {
     ) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         prepare(dir.path());
-        {
-            let mut vault =
-                Vault::create_insecure_for_tests(dir.path(), &Pin::entered(pin), TEST_ITERATIONS)
-                    .expect("test vault");
-            for account in accounts {
-                vault.add(account).expect("account added");
-            }
-        }
+        write_vault(dir.path(), pin, accounts);
         Self::on(dir, now, Vec::new())
     }
 
