@@ -210,6 +210,7 @@ impl From<VaultError> for CliError {
             VaultError::Io { .. }
             | VaultError::NotFlushed { .. }
             | VaultError::Busy
+            | VaultError::ChangedElsewhere
             | VaultError::VerifyFailed(_) => exit::FAILURE,
         };
         Self::new(code, e.to_string())

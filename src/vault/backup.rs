@@ -92,6 +92,7 @@ impl Vault {
     /// Adds several accounts at once (an import, or a Google Authenticator export), with the
     /// duplicate rules of [`Vault::import`], in one save.
     pub fn merge(&mut self, incoming: Vec<Account>) -> Result<ImportReport, VaultError> {
+        let _lock = self.begin()?;
         let mut report = ImportReport::default();
         let mut accounts = self.accounts.clone();
         for mut account in incoming {

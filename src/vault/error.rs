@@ -97,9 +97,15 @@ pub enum VaultError {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// Another Pocket Pass is using the vault.
-    #[error("another Pocket Pass is using the vault; close it and try again")]
+    /// Another Pocket Pass kept the vault's lock longer than the wait allows (each holds it
+    /// only while it saves or checks a PIN, so this is rare).
+    #[error("another Pocket Pass has been saving the vault for 10 seconds; try again in a moment")]
     Busy,
+    /// Another process sealed the vault under a new PIN (or put another vault in its place)
+    /// since this one was unlocked: the key held here no longer opens it, so nothing was
+    /// saved over it.
+    #[error("the vault was changed by another Pocket Pass (a new PIN?); unlock it again with its PIN. Nothing was changed.")]
+    ChangedElsewhere,
     /// `create` found a vault already in place.
     #[error("a vault already exists at {0}")]
     AlreadyExists(PathBuf),

@@ -7,6 +7,11 @@
 //!
 //! Every change is built and checked in memory, then written atomically ([`store`]); the
 //! in-memory state changes only once the file has.
+//!
+//! Several processes may use one vault at once (issue 15: the window and `pocketpass code` in a
+//! terminal). An unlocked [`Vault`] holds no lock: the directory lock is taken only around a
+//! read-modify-write (each change first reads the file again, then saves) and around counting
+//! a PIN attempt. Between changes, [`Vault::refresh`] picks up what another process saved.
 
 mod backup;
 mod error;
@@ -19,6 +24,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 pub use backup::ImportReport;
@@ -70,8 +76,9 @@ struct Contents {
     accounts: Vec<Account>,
 }
 
-/// An unlocked vault. Holds the derived key (zeroized on drop) so saves need no new derivation,
-/// and an exclusive lock on the data directory.
+/// An unlocked vault. Holds the derived key (zeroized on drop) so saves need no new derivation.
+/// It holds no lock between changes, so other processes may read and change the vault too;
+/// each change here re-reads the file under the directory lock first.
 pub struct Vault {
     dir: PathBuf,
     cost: KdfCost,
@@ -80,7 +87,9 @@ pub struct Vault {
     accounts: Vec<Account>,
     /// A save that is in place but that the disk did not confirm, for the caller to report.
     warning: Option<VaultError>,
-    _lock: DirLock,
+    /// SHA-256 of the file `accounts` were read from or last written to: a file that hashes
+    /// otherwise was saved by another process since.
+    seen: [u8; 32],
 }
 
 impl std::fmt::Debug for Vault {
@@ -127,7 +136,7 @@ impl Vault {
             key: key.clone(),
             accounts: Vec::new(),
             warning: None,
-            _lock: lock,
+            seen: [0; 32],
         };
         vault.commit(Vec::new(), params, key)?;
         for leftover in [WIPED_FILE, ATTEMPTS_FILE] {
@@ -135,6 +144,7 @@ impl Vault {
                 vault.warning.get_or_insert(w);
             }
         }
+        drop(lock);
         Ok(vault)
     }
 
@@ -203,6 +213,8 @@ impl Vault {
             warning = Some(w);
         }
         let contents = decode_contents(&plaintext, &path)?;
+        // The lock was needed for the attempt counter; the open vault holds none.
+        drop(lock);
         Ok(Self {
             dir: dir.to_owned(),
             cost,
@@ -210,8 +222,68 @@ impl Vault {
             key,
             accounts: contents.accounts,
             warning,
-            _lock: lock,
+            seen: Sha256::digest(&bytes).into(),
         })
+    }
+
+    /// Brings the accounts up to date with the file, which another process (say `pocketpass
+    /// add` in a terminal) may have saved since this vault last read or wrote it; true when it
+    /// had. Takes no lock: every save replaces the file with one rename, so a read sees one
+    /// whole version. Costs a read of the (small) file and a hash; no key derivation.
+    ///
+    /// Errors when the vault can no longer be used as it is: gone ([`VaultError::Wiped`] or
+    /// [`VaultError::NotFound`]), sealed under another PIN since
+    /// ([`VaultError::ChangedElsewhere`]), or damaged. The accounts are left as they were.
+    pub fn refresh(&mut self) -> Result<bool, VaultError> {
+        let path = self.dir.join(VAULT_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(missing(&self.dir)),
+            Err(e) => return Err(VaultError::io("read", &path, e)),
+        };
+        let seen: [u8; 32] = Sha256::digest(&bytes).into();
+        if seen == self.seen {
+            return Ok(false);
+        }
+        let sealed = format::parse(&bytes, &path)?;
+        sealed.expect_kind(FileKind::Vault, &path)?;
+        // A new salt means a new PIN (or another vault put in its place): the key held here
+        // cannot open it, and must not be used to overwrite it.
+        if sealed.params != self.params {
+            return Err(VaultError::ChangedElsewhere);
+        }
+        let plaintext = sealed
+            .open(&self.key)
+            .ok_or_else(|| VaultError::Corrupt(path.clone()))?;
+        self.accounts = decode_contents(&plaintext, &path)?.accounts;
+        self.seen = seen;
+        Ok(true)
+    }
+
+    /// Starts a read-modify-write: takes the directory lock, then reads what another process
+    /// may have saved meanwhile ([`Vault::refresh`]), so that the change is made to the latest
+    /// accounts and loses nobody's. The lock is held until the returned guard is dropped.
+    fn begin(&mut self) -> Result<DirLock, VaultError> {
+        let lock = DirLock::acquire(self.dir.join(LOCK_FILE))?;
+        self.refresh()?;
+        Ok(lock)
+    }
+
+    /// The position of the account shown at `index` before [`Vault::begin`] re-read the file:
+    /// the same name and issuer, wherever another process moved it.
+    fn relocate(&self, label: &Account) -> Result<usize, VaultError> {
+        self.accounts
+            .iter()
+            .position(|a| same_label(a, label))
+            .ok_or_else(|| VaultError::NoSuchAccount(label.display_name()))
+    }
+
+    /// The account at `index` as this vault last saw it (before a re-read).
+    fn at(&self, index: usize) -> Result<Account, VaultError> {
+        self.accounts
+            .get(index)
+            .cloned()
+            .ok_or_else(|| VaultError::NoSuchAccount(format!("#{}", index + 1)))
     }
 
     /// Consecutive wrong PINs so far in `dir` (0 when none), for "N tries left" before asking.
@@ -245,6 +317,7 @@ impl Vault {
     /// Adds an account; refuses an invalid one or one whose name and issuer are taken.
     pub fn add(&mut self, account: Account) -> Result<(), VaultError> {
         account.validate()?;
+        let _lock = self.begin()?;
         if let Some(existing) = self.accounts.iter().find(|a| same_label(a, &account)) {
             return Err(VaultError::Duplicate(existing.display_name()));
         }
@@ -255,6 +328,7 @@ impl Vault {
 
     /// Removes the account `query` names (see [`Vault::find`]) and returns it.
     pub fn remove(&mut self, query: &str) -> Result<Account, VaultError> {
+        let _lock = self.begin()?;
         let index = self.find(query)?;
         let mut accounts = self.accounts.clone();
         let removed = accounts.remove(index);
@@ -263,11 +337,13 @@ impl Vault {
     }
 
     /// Moves account `from` to position `to` (both 0-based; `to` past the end means last),
-    /// keeping the others in their order: the order in which the app lists the tokens.
+    /// keeping the others in their order: the order in which the app lists the tokens. `from`
+    /// is a position in [`Vault::accounts`] as they stand before the call: should another
+    /// process have changed the list meanwhile, the account of that name is moved.
     pub fn move_account(&mut self, from: usize, to: usize) -> Result<(), VaultError> {
-        if from >= self.accounts.len() {
-            return Err(VaultError::NoSuchAccount(format!("#{}", from + 1)));
-        }
+        let label = self.at(from)?;
+        let _lock = self.begin()?;
+        let from = self.relocate(&label)?;
         let mut accounts = self.accounts.clone();
         let account = accounts.remove(from);
         accounts.insert(to.min(accounts.len()), account);
@@ -276,6 +352,7 @@ impl Vault {
 
     /// Gives the account `query` names a new name.
     pub fn rename(&mut self, query: &str, new_name: &str) -> Result<(), VaultError> {
+        let _lock = self.begin()?;
         let index = self.find(query)?;
         let new_name = new_name.trim();
         if new_name.is_empty() {
@@ -329,18 +406,19 @@ impl Vault {
     }
 
     /// The code to show now for account `index`. For HOTP the advanced counter is saved
-    /// before the code is returned, so no code is ever shown twice.
+    /// before the code is returned, so no code is ever shown twice: the counter is read again
+    /// from the file under the lock, so a code another process showed is not shown here again.
     pub fn code(&mut self, index: usize, unix_seconds: u64) -> Result<Code, VaultError> {
-        let account = self
-            .accounts
-            .get(index)
-            .ok_or_else(|| VaultError::NoSuchAccount(index.to_string()))?;
-        let code = account.code_at(unix_seconds);
-        if matches!(account.kind, crate::otp::Kind::Hotp { .. }) {
-            let mut accounts = self.accounts.clone();
-            accounts[index].advance_counter();
-            self.save_accounts(accounts)?;
+        let account = self.at(index)?;
+        if !matches!(account.kind, crate::otp::Kind::Hotp { .. }) {
+            return Ok(account.code_at(unix_seconds));
         }
+        let _lock = self.begin()?;
+        let index = self.relocate(&account)?;
+        let mut accounts = self.accounts.clone();
+        let code = accounts[index].code_at(unix_seconds);
+        accounts[index].advance_counter();
+        self.save_accounts(accounts)?;
         Ok(code)
     }
 
@@ -361,6 +439,7 @@ impl Vault {
     /// Replaces the PIN: a new salt, a new key, the same accounts.
     pub fn change_pin(&mut self, new_pin: &Pin) -> Result<(), VaultError> {
         new_pin.check()?;
+        let _lock = self.begin()?;
         let params = KdfParams::fresh(self.params.iterations)?;
         let key = format::derive_key(new_pin.as_bytes(), &params);
         self.commit(self.accounts.clone(), params, key)
@@ -371,7 +450,7 @@ impl Vault {
     }
 
     /// Seals `accounts`, checks the result in memory, writes it atomically, and only then
-    /// makes it the vault's state.
+    /// makes it the vault's state. Callers hold the directory lock ([`Vault::begin`]).
     fn commit(
         &mut self,
         accounts: Vec<Account>,
@@ -390,6 +469,7 @@ impl Vault {
         // confirm the rename: otherwise memory and file disagree (after a PIN change the user
         // would go on with the old PIN, which the file no longer takes).
         let warning = store::settle(store::write_atomically(&path, &bytes))?;
+        self.seen = Sha256::digest(&bytes).into();
         self.accounts = accounts;
         self.params = params;
         self.key = key;
