@@ -25,7 +25,10 @@ PACKAGES=(
   pipewire-bin      # xdg-desktop-portal-wlr will not start without a PipeWire server
   xdg-desktop-portal      # the portal the app asks for the screenshot (and its permission store)
   xdg-desktop-portal-wlr  # the portal's backend for wlroots compositors such as sway
-  xdg-desktop-portal-gtk  # the Access backend, without which portal 1.16 offers no Screenshot
+  xdg-desktop-portal-gtk  # the Access backend, without which portal 1.16 offers no Screenshot;
+                          # also the FileChooser whose dialog tests/wayland.rs answers
+  wtype             # a virtual keyboard on sway: types the path into that file dialog
+  xclip             # tests/clipboard.rs reads and writes the X clipboard as other programs do
   fonts-dejavu-core # the app's text (Slint finds system fonts), also in docs/screenshots
   libfontconfig1    # Slint's font lookup
   libxkbcommon-x11-0  # the app window's keyboard handling on X11 (winit loads it at run time)

@@ -12,6 +12,7 @@
 //!   touch-sized buttons, the safe area, Back, the camera as Scan barcode opens.
 //! - `transfer`: keys in from other apps (the preview) and out to them (Aegis, Google QR
 //!   pages, plain links after the PIN).
+//! - `terminal`: the window and the `pocketpass` terminal commands on one vault at once.
 mod common;
 
 mod ui {
@@ -19,6 +20,7 @@ mod ui {
     mod install;
     mod phone;
     mod support;
+    mod terminal;
     mod tokens;
     mod transfer;
     mod unlock;

@@ -53,7 +53,7 @@ pub mod camera;
 pub use plane::{pick_stream_size, Rotation};
 pub use source::{
     frame_texts, load_image_bytes, load_image_file, read_texts, scan_stream, FileSource,
-    FrameSource, PlaybackSource, Source, SourceError, MAX_IMAGE_ALLOC, MAX_IMAGE_SIDE,
+    FrameSource, PlaybackSource, Source, SourceError, CLIPBOARD, MAX_IMAGE_ALLOC, MAX_IMAGE_SIDE,
 };
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -211,6 +211,9 @@ pub fn frame_texts(frame: &LumaFrame, name: &str) -> Result<Vec<String>, SourceE
     Ok(texts)
 }
 
+/// What [`SourceError::NoCode`] names when the clipboard held no code.
+pub const CLIPBOARD: &str = "the clipboard";
+
 /// The texts of the QR codes `source` shows (for a clipboard holding a link: the link itself).
 /// An error when the source cannot be read or shows no code. This is what `pocketpass add
 /// --scan FILE|--screen|--camera` calls.
@@ -228,10 +231,7 @@ pub fn read_texts(source: &Source) -> Result<Vec<String>, SourceError> {
                 "the camera's view".to_owned(),
             )
         }
-        Source::Clipboard => (
-            super::clipboard::read_clipboard()?,
-            "the clipboard".to_owned(),
-        ),
+        Source::Clipboard => (super::clipboard::read_clipboard()?, CLIPBOARD.to_owned()),
     };
     if texts.is_empty() {
         return Err(SourceError::NoCode(what));

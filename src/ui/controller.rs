@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use slint::{ComponentHandle, Timer, TimerMode};
 
 use super::adapters;
+use super::clipboard::CodeClipboard;
 use super::flow::{Effect, Flow, Note};
+use super::prefs::Prefs;
 use super::worker::{self, Job, LockNow, Outbox, Reply};
 use super::{messages, AppWindow, Config, Texts};
 use crate::clock::device::DeviceClock;
@@ -37,6 +39,9 @@ pub(crate) struct Controller {
     ticker: Timer,
     toast_timer: Timer,
     clipboard_timer: Timer,
+    /// The system clipboard, holding the code copied last until it is cleared; dropped with
+    /// the controller when the window closes, which clears it (see [`CodeClipboard`]).
+    clipboard: Rc<RefCell<CodeClipboard>>,
 }
 
 impl Controller {
@@ -53,6 +58,13 @@ impl Controller {
         flow.set_device_clock(DeviceClock::load(&config.data_dir));
         // On phones Scan barcode is the camera: it starts as the screen opens.
         flow.set_camera_on_open(!config.desktop);
+        // On desktops files are chosen in the desktop's dialog, typed where there is none.
+        flow.set_file_dialog(config.desktop);
+        let (prefs, problem) = Prefs::load(&config.data_dir);
+        if let Some(problem) = problem {
+            tracing::warn!("window settings not read, defaults used: {problem}");
+        }
+        flow.settings.copy_codes = prefs.copy_codes;
         Rc::new(Controller {
             window: window.as_weak(),
             flow: RefCell::new(flow),
@@ -65,6 +77,7 @@ impl Controller {
             ticker: Timer::default(),
             toast_timer: Timer::default(),
             clipboard_timer: Timer::default(),
+            clipboard: Rc::new(RefCell::new(CodeClipboard::default())),
         })
     }
 
@@ -128,6 +141,10 @@ impl Controller {
                 self.pending.set(self.pending.get() + 1);
                 worker::spawn_scan(source, self.outbox.clone());
             }
+            Effect::ChooseFile(request) => {
+                self.pending.set(self.pending.get() + 1);
+                worker::spawn_choose(request, self.config.portal_bus.clone(), self.outbox.clone());
+            }
             Effect::MeasureClock(source) => {
                 self.pending.set(self.pending.get() + 1);
                 worker::spawn_clock(source, self.outbox.clone());
@@ -141,6 +158,19 @@ impl Controller {
             }
             Effect::Toast(note) => self.toast(&note),
             Effect::Copy(code) => self.copy(code),
+            Effect::SavePrefs => {
+                let prefs = Prefs {
+                    copy_codes: self.flow.borrow().settings.copy_codes,
+                };
+                if let Err(e) = prefs.save(&self.config.data_dir) {
+                    tracing::warn!("window settings not saved: {e}");
+                    self.toast(&Note::Vault(e));
+                }
+            }
+            Effect::ClearClipboard => {
+                self.clipboard_timer.stop();
+                self.clipboard.borrow_mut().clear_if_unchanged();
+            }
             Effect::Tick => self.tick(),
         }
     }
@@ -223,16 +253,29 @@ impl Controller {
         );
     }
 
+    /// Copies a code through the system clipboard (marked secret, cleared after
+    /// [`CLIPBOARD_SECONDS`] if unchanged), or Slint's where that cannot be reached (phones).
     fn copy(&self, code: String) {
-        self.ui().invoke_copy_text(code.into());
+        let code = zeroize::Zeroizing::new(code);
+        let system = self.clipboard.borrow_mut().copy(&code);
+        if let Err(e) = &system {
+            tracing::debug!("system clipboard not used ({e}); the window's copy instead");
+            self.ui().invoke_copy_text(code.as_str().into());
+        }
         let weak = self.window.clone();
+        let clipboard = Rc::downgrade(&self.clipboard);
+        let ours = system.is_ok();
         self.clipboard_timer.start(
             TimerMode::SingleShot,
             Duration::from_secs(CLIPBOARD_SECONDS),
             move || {
-                if let Some(w) = weak.upgrade() {
-                    // Slint offers no way to empty the clipboard; a zero-width space takes
-                    // the code's place so that it cannot be pasted any more.
+                if ours {
+                    if let Some(clipboard) = clipboard.upgrade() {
+                        clipboard.borrow_mut().clear_if_unchanged();
+                    }
+                } else if let Some(w) = weak.upgrade() {
+                    // Slint offers no way to read or empty the clipboard; a zero-width space
+                    // takes the code's place so that it cannot be pasted any more.
                     w.invoke_copy_text("\u{200b}".into());
                 }
             },

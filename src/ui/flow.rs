@@ -19,6 +19,7 @@ use crate::otp::{Account, MigrationBatch};
 use crate::vault::{self, Pin, VaultError};
 
 mod codes;
+mod files;
 mod help;
 mod install;
 mod shown;
@@ -77,6 +78,14 @@ pub(crate) struct Flow {
     camera_on_open: bool,
     /// The camera ran when the cover went up: it starts again when the app is back in front.
     resume_camera: bool,
+    /// A [`Job::Refresh`] was sent and not answered yet (one at a time is enough).
+    refreshing: bool,
+    /// Files are chosen in the desktop's dialog (desktops), with the typed path as fallback.
+    file_dialog: bool,
+    /// An earlier ask found no dialog (no portal): the typed path is used from then on.
+    dialog_absent: bool,
+    /// The file dialog is open, for this.
+    choosing: Option<files::Choosing>,
 }
 
 impl Flow {
@@ -93,6 +102,7 @@ impl Flow {
             settings: SettingsShown {
                 message: None,
                 auto_lock_index: DEFAULT_AUTO_LOCK_INDEX,
+                copy_codes: true,
             },
             transfer: TransferShown::default(),
             accounts: Vec::new(),
@@ -111,7 +121,16 @@ impl Flow {
             help: None,
             camera_on_open: false,
             resume_camera: false,
+            refreshing: false,
+            file_dialog: false,
+            dialog_absent: false,
+            choosing: None,
         }
+    }
+
+    /// Whether files are chosen in the desktop's file dialog (desktops) or typed (phones).
+    pub(crate) fn set_file_dialog(&mut self, on: bool) {
+        self.file_dialog = on;
     }
 
     /// Whether Scan barcode starts the camera as it opens (phones) or waits for Use camera.
@@ -319,9 +338,15 @@ impl Flow {
         self.transfer = TransferShown::default();
         self.found.clear();
         self.batch = None;
+        // A backup's password waiting for the dialog's answer goes too (the answer is ignored).
+        if !matches!(self.choosing, Some(files::Choosing::Image)) {
+            self.choosing = None;
+        }
         // The controller raises the worker's lock flag as it sends this, so the vault closes
         // before the worker's next job whatever is queued; the job itself only brings the reply.
         self.ask(Effect::Job(Job::Lock));
+        // A code still on the clipboard goes with the rest.
+        self.ask(Effect::ClearClipboard);
         self.go(Screen::Unlock);
     }
 
@@ -402,6 +427,14 @@ impl Flow {
                 }
             }
             Reply::ClockMeasured(source, result) => self.clock_measured(source, result),
+            Reply::Refreshed(result) => {
+                self.refreshing = false;
+                // A refresh sent before the app locked answers after it: nothing to show.
+                if self.unlocked {
+                    self.refreshed(result);
+                }
+            }
+            Reply::Chosen(result) => self.chosen(result),
             Reply::Locked => {}
             Reply::Unflushed(warning) => self.toast(Note::Vault(warning)),
             // Shown by the install adapter directly (while the camera runs): no state here.
@@ -500,6 +533,63 @@ impl Flow {
                 }
             }
             Done::PinChanged => self.settings_message(Note::PinChanged, false),
+        }
+    }
+
+    /// What [`Job::Refresh`] found: another process changed the vault (issue 15).
+    ///
+    /// - New accounts show at once. The code screen stays on its token wherever the token moved
+    ///   in the list (found by name and issuer); a token deleted elsewhere takes the user back to
+    ///   the list, and HOTP codes shown stay with their tokens.
+    /// - A vault that can no longer be used as it is (a new PIN set elsewhere, wiped by wrong
+    ///   PINs in a terminal, deleted or damaged) locks the app, saying why.
+    fn refreshed(&mut self, result: Result<Option<Vec<Account>>, VaultError>) {
+        match result {
+            Ok(None) => {}
+            Ok(Some(accounts)) => {
+                let same = |a: &Account, b: &Account| {
+                    a.name == b.name && a.issuer == b.issuer && a.secret == b.secret
+                };
+                let old = std::mem::replace(&mut self.accounts, accounts);
+                let place = |i: usize| {
+                    let a = old.get(i)?;
+                    self.accounts.iter().position(|b| same(a, b))
+                };
+                let current = place(self.current);
+                self.hotp_shown = std::mem::take(&mut self.hotp_shown)
+                    .into_iter()
+                    .filter_map(|(i, code)| Some((place(i)?, code)))
+                    .collect();
+                match current {
+                    Some(i) => self.current = i,
+                    None => {
+                        self.current = 0;
+                        if self.nav.screen == Screen::Token {
+                            self.show_codes();
+                        }
+                    }
+                }
+                self.nav.can_go_back = match self.nav.screen {
+                    Screen::Token => self.accounts.len() > 1,
+                    _ => self.nav.can_go_back,
+                };
+                self.ask(Effect::Tick);
+            }
+            Err(VaultError::Wiped(_)) => {
+                self.lock();
+                self.has_vault = false;
+                self.go(Screen::Wiped);
+            }
+            Err(e @ VaultError::NotFound(_)) => {
+                self.lock();
+                self.has_vault = false;
+                self.toast(Note::Vault(e));
+                self.go(Screen::Welcome);
+            }
+            Err(e) => {
+                self.lock();
+                self.pin.error = Some(Note::Vault(e));
+            }
         }
     }
 

@@ -10,6 +10,7 @@ use crate::otp::OtpError;
 use crate::scan::SourceError;
 use crate::vault::{self, PinError, VaultError};
 
+use super::file_chooser::ChooserError;
 use super::flow::Note;
 use super::Texts;
 
@@ -41,6 +42,9 @@ pub(crate) fn note(texts: &Texts<'_>, note: &Note) -> SharedString {
         }
         Note::ReadingFile => texts.invoke_reading_file(),
         Note::PathMissing => texts.invoke_path_missing(),
+        Note::ChoosingFile => texts.invoke_choosing_file(),
+        Note::Chooser(ChooserError::Unavailable(why)) => texts.invoke_no_file_dialog(shown(why)),
+        Note::Chooser(ChooserError::Failed(why)) => texts.invoke_file_dialog_failed(shown(why)),
         Note::ExportedFor { count, path } => texts.invoke_exported_for(*count as i32, path.into()),
         Note::PasswordsDiffer => texts.invoke_passwords_differ(),
         Note::NothingForGoogle => texts.invoke_nothing_for_google(),
@@ -117,6 +121,7 @@ fn vault(texts: &Texts<'_>, e: &VaultError) -> SharedString {
         VaultError::UnsupportedVersion { .. } => texts.invoke_newer_version(),
         VaultError::Duplicate(name) => texts.invoke_duplicate_key(shown(name)),
         VaultError::Busy => texts.invoke_vault_busy(),
+        VaultError::ChangedElsewhere => texts.invoke_vault_changed_elsewhere(),
         VaultError::NotFlushed { source, .. } => {
             texts.invoke_not_flushed(source.to_string().into())
         }
@@ -146,7 +151,11 @@ fn source(texts: &Texts<'_>, e: &SourceError) -> SharedString {
         SourceError::PermissionAsked => texts.invoke_camera_asked(),
         SourceError::Camera(detail) => texts.invoke_camera_failed(detail.into()),
         SourceError::Screen(detail) => texts.invoke_screen_failed(detail.into()),
+        SourceError::NoCode(what) if what == crate::scan::CLIPBOARD => {
+            texts.invoke_no_code_on_clipboard()
+        }
         SourceError::NoCode(_) => texts.invoke_no_code_found(),
+        SourceError::Clipboard(detail) => texts.invoke_clipboard_failed(shown(detail)),
         SourceError::OutOfTime(_) => texts.invoke_no_code_in_time(),
         e => e.to_string().into(),
     }

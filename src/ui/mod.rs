@@ -9,6 +9,9 @@
 //! - `controller`: owns the flow, runs what it asks for, and has the adapters show the result.
 //! - `worker`: the thread that owns the unlocked vault, so key derivation and file I/O never
 //!   block a frame; its replies come back through `upgrade_in_event_loop`.
+//! - `clipboard`: copied codes on the system clipboard, marked secret and cleared when unchanged;
+//!   `prefs`: the window's settings on this device (`window.json`); `file_chooser`: the
+//!   desktop's file dialog through the XDG desktop portal.
 //!
 //! The rules themselves (PIN strength, key link parsing, codes, the attempt limit) stay in
 //! [`otp`] and [`vault`].
@@ -35,10 +38,13 @@ macro_rules! callback {
 }
 
 mod adapters;
+mod clipboard;
 mod controller;
+pub mod file_chooser;
 mod flow;
 pub mod lifecycle;
 mod messages;
+mod prefs;
 mod worker;
 
 pub use lifecycle::Lifecycle;
@@ -82,6 +88,9 @@ pub struct Config {
     pub open_camera: OpenCamera,
     /// Offer Scan screen and Open image (desktops).
     pub desktop: bool,
+    /// The D-Bus session bus whose desktop portal shows the file dialog: the user's (`None`)
+    /// or one at an address (tests with a desktop of their own, or none at all).
+    pub portal_bus: file_chooser::Bus,
 }
 
 impl Config {
@@ -98,6 +107,7 @@ impl Config {
             vault_cost: KdfCost::STANDARD,
             open_camera: Arc::new(|| crate::scan::camera::open(None)),
             desktop: cfg!(not(any(target_os = "android", target_os = "ios"))),
+            portal_bus: None,
         }
     }
 }
@@ -188,8 +198,14 @@ pub fn lifecycle_event(event: Lifecycle) -> bool {
     }
 }
 
+/// The window's application id on Wayland (X11: its `WM_CLASS`): the desktop entry's name,
+/// `pocketpass.desktop`, so that docks and task switchers show the entry's name and icon.
+pub const APP_ID: &str = "pocketpass";
+
 /// Opens the window and runs until it is closed. `pocketpass` with no command calls this.
 pub fn run(config: Config) -> Result<(), slint::PlatformError> {
     let app = init(config)?;
+    // Before the window is shown: the backend reads it as it makes the native window.
+    slint::set_xdg_app_id(APP_ID)?;
     app.window.run()
 }

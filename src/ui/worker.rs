@@ -16,6 +16,7 @@ use crate::vault::{self, ImportReport, KdfCost, Password, Pin, Vault, VaultError
 
 pub(crate) mod transfer;
 
+use super::file_chooser::{self, ChooserError, FileRequest};
 use super::OpenCamera;
 
 /// Work for the worker thread. (Its `Debug` shows no secret: PINs, passwords and keys print
@@ -51,6 +52,9 @@ pub(crate) enum Job {
     ImportForeign(Vec<usize>),
     /// Writes an export for another app.
     ExportFor(transfer::ExportRequest),
+    /// Reads what another process (a terminal's `pocketpass add`, say) saved since the open
+    /// vault last read or wrote its file (issue 15). Cheap: a read and a hash.
+    Refresh,
     /// Closes the vault (auto-lock, Lock button). The UI raises the [`LockNow`] flag first, so
     /// the vault is closed before the next job starts even when others are queued before this.
     Lock,
@@ -71,6 +75,9 @@ pub(crate) enum Reply {
     },
     /// The vault is open (created, unlocked, or changed): its accounts now.
     Accounts(Result<Vec<Account>, VaultError>, Done),
+    /// The answer to [`Job::Refresh`]: the accounts when the file had changed, `None` when it
+    /// had not (or no vault is open).
+    Refreshed(Result<Option<Vec<Account>>, VaultError>),
     /// An HOTP code was taken; the accounts with the advanced counter.
     Hotp(usize, Result<(Code, Vec<Account>), VaultError>),
     /// A backup was written with this many accounts.
@@ -85,6 +92,9 @@ pub(crate) enum Reply {
     ExportedFor(Result<transfer::Exported, transfer::ExportFailure>),
     /// The texts of the QR codes found in a file or on the screen.
     Scanned(Result<Vec<String>, SourceError>),
+    /// What the desktop's file dialog answered: the reply to [`spawn_choose`] (`None`: the
+    /// user cancelled).
+    Chosen(Result<Option<PathBuf>, ChooserError>),
     /// The vault is closed.
     Locked,
     /// A change is in place but the disk did not confirm it (not a job's reply: it follows
@@ -197,7 +207,7 @@ fn run(
             Reply::Accounts(result, Done::Created)
         }
         Job::Unlock(pin) => {
-            // Close first: the open vault holds the directory lock.
+            // Close first: the keys of a vault being replaced are not kept meanwhile.
             *open = None;
             let result = Vault::unlock_with_cost(dir, &pin, cost).map(|v| {
                 let list = accounts(&v);
@@ -249,6 +259,10 @@ fn run(
         }
         Job::ImportForeign(chosen) => transfer::import(dir, open.as_mut(), foreign.take(), &chosen),
         Job::ExportFor(request) => transfer::export(dir, open.as_ref(), request),
+        Job::Refresh => Reply::Refreshed(match open.as_mut() {
+            None => Ok(None),
+            Some(v) => v.refresh().map(|changed| changed.then(|| accounts(v))),
+        }),
         Job::Lock => {
             *open = None;
             *foreign = None;
@@ -294,6 +308,23 @@ pub(crate) fn spawn_scan(source: scan::Source, out: Outbox) {
             _ => SourceError::Screen(format!("cannot start a thread to read it: {e}")),
         };
         out.send(Reply::Scanned(Err(error)));
+    }
+}
+
+/// Shows the desktop's file dialog for `request` (through the portal on `bus`) on a thread of
+/// its own, and replies [`Reply::Chosen`] when the user has chosen, which may take minutes:
+/// neither the UI nor the vault's worker waits for it.
+pub(crate) fn spawn_choose(request: FileRequest, bus: file_chooser::Bus, out: Outbox) {
+    let spawned = std::thread::Builder::new()
+        .name("pocketpass-file-dialog".into())
+        .spawn({
+            let out = out.clone();
+            move || out.send(Reply::Chosen(file_chooser::choose(&request, &bus)))
+        });
+    if let Err(e) = spawned {
+        out.send(Reply::Chosen(Err(ChooserError::Failed(format!(
+            "cannot start a thread to ask it: {e}"
+        )))));
     }
 }
 

@@ -62,6 +62,25 @@ pub fn qr_frame(text: &str) -> LumaFrame {
     LumaFrame::new(w, h, data).expect("sizes match")
 }
 
+/// A PNG of the QR code of `text`, 6 pixels a module, with a white margin.
+pub fn write_qr_png(text: &str, path: &Path) {
+    let code = qrcode::QrCode::new(text.as_bytes()).expect("fits in a QR code");
+    let modules = code.width();
+    let colors = code.to_colors();
+    let (scale, margin) = (6usize, 4usize);
+    let side = (modules + 2 * margin) * scale;
+    let picture = image::GrayImage::from_fn(side as u32, side as u32, |x, y| {
+        let (mx, my) = (x as usize / scale, y as usize / scale);
+        let dark = mx >= margin
+            && my >= margin
+            && mx - margin < modules
+            && my - margin < modules
+            && colors[(my - margin) * modules + mx - margin] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    picture.save(path).expect("the PNG is written");
+}
+
 /// A frame with nothing in it, as a camera shows before the code is in view.
 pub fn empty_frame() -> LumaFrame {
     LumaFrame::new(640, 480, vec![128; 640 * 480]).expect("sizes match")
@@ -74,6 +93,11 @@ fn write_vault(dir: &Path, pin: &str, accounts: Vec<Account>) {
     for account in accounts {
         vault.add(account).expect("account added");
     }
+}
+
+thread_local! {
+    /// The portal bus the next app on this thread uses (see [`Harness::with_portal`]).
+    static PORTAL_BUS: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The frames the next camera opened will play.
@@ -180,6 +204,31 @@ impl Harness {
         )
     }
 
+    /// The app on `dir` with the real key-derivation cost, so that vaults it makes and opens
+    /// are the ones the `pocketpass` binary makes and opens (a terminal beside the window).
+    pub fn standard_on(dir: TempDir, now: u64) -> Self {
+        let cost = KdfCost::STANDARD;
+        Self::start_costed(
+            dir,
+            now,
+            Vec::new(),
+            Backend::Mock,
+            None,
+            Device::Desktop,
+            cost,
+        )
+    }
+
+    /// A new app on an empty data folder whose file dialogs are the desktop portal's on the
+    /// D-Bus bus at `portal_bus` (a desktop the test started).
+    pub fn with_portal(now: u64, portal_bus: String) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        PORTAL_BUS.with(|bus| *bus.borrow_mut() = Some(portal_bus));
+        let h = Self::on(dir, now, Vec::new());
+        PORTAL_BUS.with(|bus| bus.borrow_mut().take());
+        h
+    }
+
     /// The app on `dir`; its camera plays `frames` (and what [`Harness::show_camera`] gives
     /// later) unless `open_camera` replaces it.
     fn start(
@@ -190,13 +239,33 @@ impl Harness {
         open_camera: Option<OpenCamera>,
         device: Device,
     ) -> Self {
+        let cost = KdfCost::insecure_for_tests(TEST_ITERATIONS);
+        Self::start_costed(dir, now, frames, backend, open_camera, device, cost)
+    }
+
+    /// [`Harness::start`] with vaults made and opened at `cost`.
+    fn start_costed(
+        dir: TempDir,
+        now: u64,
+        frames: Vec<LumaFrame>,
+        backend: Backend,
+        open_camera: Option<OpenCamera>,
+        device: Device,
+        cost: KdfCost,
+    ) -> Self {
         // Each test runs on its own thread, with its own testing backend, set up once.
         init_backend(backend);
         let clock = Arc::new(AtomicU64::new(now));
         let mut config = Config::new(dir.path().to_owned());
         let c = clock.clone();
         config.clock = Arc::new(move || c.load(Ordering::SeqCst));
-        config.vault_cost = KdfCost::insecure_for_tests(TEST_ITERATIONS);
+        config.vault_cost = cost;
+        // No test reaches the session's real desktop portal (a developer's desktop would show
+        // its dialogs): a bus that is not there, so files are typed, unless a test started a
+        // desktop of its own (`with_portal`).
+        config.portal_bus = Some(PORTAL_BUS.with(|bus| bus.borrow().clone()).unwrap_or_else(
+            || format!("unix:path={}", dir.path().join("no-desktop-bus").display()),
+        ));
         config.desktop = device == Device::Desktop;
         let camera: Camera = Arc::new(Mutex::new(Some(frames)));
         let frames = camera.clone();
@@ -251,6 +320,17 @@ impl Harness {
         h.type_into("PIN", pin);
         h.press("Unlock");
         h
+    }
+
+    /// Closes the app and starts it again on the same data folder, at the same time (a later
+    /// start, as after the window was closed).
+    pub fn restart(self) -> Self {
+        let Harness {
+            app, dir, clock, ..
+        } = self;
+        let now = clock.load(Ordering::SeqCst);
+        drop(app);
+        Self::on(dir, now, Vec::new())
     }
 
     /// Waits for the worker and lets Slint instantiate what changed.

@@ -59,7 +59,6 @@ fn a_token_is_renamed_and_the_vault_keeps_the_new_name() {
     h.press("Lock");
     let vault =
         Vault::unlock_insecure_for_tests(h.dir.path(), &Pin::entered("482916"), TEST_ITERATIONS);
-    // The app still holds the directory lock only while unlocked; it was just locked.
     let vault = vault.expect("the vault opens once the app is locked");
     let names: Vec<&str> = vault.accounts().iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["old laptop", "workstation"]);

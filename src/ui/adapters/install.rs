@@ -25,9 +25,11 @@ pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
     install.on_start_camera(callback!(c, |c| c.act(Flow::start_camera)));
     install.on_stop_camera(callback!(c, |c| c.act(Flow::stop_camera)));
     install.on_scan_screen(callback!(c, |c| c.act(|f| f.scan(Source::Screen))));
+    install.on_choose_image(callback!(c, |c| c.act(Flow::open_image)));
     install.on_open_image(callback!(c, |c, path| {
         c.act(|f| f.scan(Source::File(PathBuf::from(path.trim()))))
     }));
+    install.on_paste_image(callback!(c, |c| c.act(|f| f.scan(Source::Clipboard))));
     install.on_paste_link(callback!(c, |c, link| c.act(|f| f.paste_link(&link))));
     install.on_show_manual(callback!(c, |c| c.act(Flow::show_manual)));
     install.on_manual_entry(callback!(c, |c, form| {
@@ -44,6 +46,7 @@ pub(crate) fn show(window: &AppWindow, flow: &Flow) {
     install.set_error(messages::maybe(&texts, shown.error.as_ref()));
     install.set_status(messages::maybe(&texts, shown.status.as_ref()));
     install.set_camera_on(shown.camera_on);
+    install.set_typed_path(shown.typed_path);
     install.set_found_name(shown.found.name.as_str().into());
     install.set_found_issuer(shown.found.issuer.as_str().into());
     install.set_found_expiry(shown.found.expiry.as_str().into());

@@ -24,6 +24,7 @@ pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
     settings.on_auto_lock_changed(callback!(c, |c, index| {
         c.act(|f| f.auto_lock_changed(usize::try_from(index).unwrap_or(usize::MAX)))
     }));
+    settings.on_copy_codes_changed(callback!(c, |c, on| c.act(|f| f.copy_codes_changed(on))));
     settings.on_export_backup(callback!(c, |c, form| {
         c.act(|f| f.export_backup(&form.file, &form.password))
     }));
@@ -44,4 +45,5 @@ pub(crate) fn show(window: &AppWindow, flow: &Flow) {
     settings.set_message(message);
     settings.set_message_is_error(error);
     settings.set_auto_lock_index(flow.settings.auto_lock_index as i32);
+    settings.set_copy_codes(flow.settings.copy_codes);
 }

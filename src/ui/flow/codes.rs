@@ -1,6 +1,7 @@
 //! The codes and Settings: the list, copying, the token actions, PIN change, auto-lock, backups.
 
 use super::super::worker::Job;
+use super::files::Choosing;
 use super::shown::token_shown;
 use super::{
     Effect, Flow, Note, Screen, TokensShown, AUTO_LOCK_MINUTES, DEFAULT_AUTO_LOCK_INDEX,
@@ -15,10 +16,17 @@ impl Flow {
     /// The once-a-second check: locks the app when it was left alone for longer than the
     /// auto-lock setting, or its window is minimised (codes must not wait behind the taskbar
     /// for whoever opens the window next). True when it locked.
+    ///
+    /// While unlocked, it also asks the worker to read what another process may have saved
+    /// (issue 15: `pocketpass add` in a terminal shows in the window within a second or two).
     pub(crate) fn tick(&mut self, minimized: bool) -> bool {
         if self.unlocked && (self.idle() || minimized) {
             self.lock();
             return true;
+        }
+        if self.unlocked && !self.refreshing {
+            self.refreshing = true;
+            self.ask(Effect::Job(Job::Refresh));
         }
         false
     }
@@ -58,8 +66,12 @@ impl Flow {
         }
     }
 
-    /// Tapping a code: copy it (an HOTP code only once it is shown).
+    /// Tapping a code: copy it (an HOTP code only once it is shown), unless the user turned
+    /// copying off.
     pub(crate) fn copy(&mut self, index: usize) {
+        if !self.settings.copy_codes {
+            return;
+        }
         let Some(account) = self.accounts.get(index) else {
             return;
         };
@@ -133,6 +145,18 @@ impl Flow {
         }
     }
 
+    /// "Copy codes when I tap them": remembered on this device.
+    pub(crate) fn copy_codes_changed(&mut self, on: bool) {
+        if self.settings.copy_codes != on {
+            self.settings.copy_codes = on;
+            self.ask(Effect::SavePrefs);
+        }
+        if !on {
+            // Turned off: a code copied before goes now rather than in up to 30 s.
+            self.ask(Effect::ClearClipboard);
+        }
+    }
+
     /// The auto-lock choice, an index into [`AUTO_LOCK_MINUTES`] (others keep the default).
     pub(crate) fn auto_lock_changed(&mut self, index: usize) {
         self.settings.auto_lock_index = if index < AUTO_LOCK_MINUTES.len() {
@@ -143,22 +167,35 @@ impl Flow {
     }
 
     /// Export backup: a password strong enough for a file that may leave the device.
+    /// With no path typed, the desktop's save dialog picks the file.
     pub(crate) fn export_backup(&mut self, file: &str, password: &str) {
         match Password::new_checked(password) {
             Ok(password) => {
+                let file = file.trim();
+                if file.is_empty() {
+                    if !self.choose_file(Choosing::ExportBackup(password)) {
+                        self.settings_message(Note::PathMissing, true);
+                    }
+                    return;
+                }
                 self.working(Note::Saving);
-                self.ask(Effect::Job(Job::Export(file.trim().into(), password)));
+                self.ask(Effect::Job(Job::Export(file.into(), password)));
             }
             Err(e) => self.settings_message(Note::Vault(e), true),
         }
     }
 
-    /// Import backup.
+    /// Import backup. With no path typed, the desktop's dialog picks the file.
     pub(crate) fn import_backup(&mut self, file: &str, password: &str) {
+        let password = Password::entered(password);
+        let file = file.trim();
+        if file.is_empty() {
+            if !self.choose_file(Choosing::ImportBackup(password)) {
+                self.settings_message(Note::PathMissing, true);
+            }
+            return;
+        }
         self.working(Note::Saving);
-        self.ask(Effect::Job(Job::Import(
-            file.trim().into(),
-            Password::entered(password),
-        )));
+        self.ask(Effect::Job(Job::Import(file.into(), password)));
     }
 }

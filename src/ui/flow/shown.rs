@@ -4,6 +4,7 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use super::super::file_chooser::{ChooserError, FileRequest};
 use super::super::worker::Job;
 use crate::clock::device::{DeviceClock, DeviceClockError};
 use crate::clock::diagnose::{ClockCheck, Expires, Installed, Verdict};
@@ -57,6 +58,10 @@ pub(crate) enum Note {
     CameraEnded,
     ReadingImage,
     ReadingScreen,
+    /// The desktop's file dialog is open.
+    ChoosingFile,
+    /// The file dialog could not be used: type the path.
+    Chooser(ChooserError),
     /// Deriving the key from a new PIN.
     Protecting,
     Unlocking,
@@ -123,6 +128,13 @@ pub(crate) enum Effect {
     Toast(Note),
     /// Put this code on the clipboard, and clear it again later.
     Copy(String),
+    /// Show the desktop's file dialog on a thread of its own; the answer is a
+    /// [`Reply::Chosen`](super::super::worker::Reply::Chosen).
+    ChooseFile(FileRequest),
+    /// Write the window's settings (the copy setting changed).
+    SavePrefs,
+    /// Take the code copied last off the clipboard if it is still there (the app locked).
+    ClearClipboard,
     /// The codes or the account list changed: recompute them (and check the auto-lock) now.
     Tick,
     /// Measure this device's clock against this source on a thread of its own.
@@ -158,6 +170,8 @@ pub(crate) struct FoundShown {
 pub(crate) struct InstallShown {
     pub(crate) error: Option<Note>,
     pub(crate) status: Option<Note>,
+    /// The typed path for Open image is shown (there is no file dialog).
+    pub(crate) typed_path: bool,
     pub(crate) camera_on: bool,
     pub(crate) found: FoundShown,
     pub(crate) has_vault: bool,
@@ -177,6 +191,8 @@ pub(crate) struct SettingsShown {
     pub(crate) message: Option<(Note, bool)>,
     /// Index into [`AUTO_LOCK_MINUTES`].
     pub(crate) auto_lock_index: usize,
+    /// Tapping a code copies it (the window's setting, kept in `window.json`).
+    pub(crate) copy_codes: bool,
 }
 
 /// Import from another app and Export for another app.

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use super::*;
 use crate::otp::{self, ManualKey, ManualKind, OtpError};
 
+mod files;
 mod help;
 mod lifecycle;
+mod refresh;
 use crate::vault::PinError;
 
 const KEY: &str =
@@ -197,6 +199,8 @@ fn the_app_locks_after_the_auto_lock_time_without_use_and_when_minimised() {
     assert_eq!(f.nav.screen, Screen::Token, "one token opens on its code");
     now.store(START + 119, Ordering::SeqCst);
     assert!(!f.tick(false), "two minutes are not over");
+    // Unlocked, each tick asks whether another process changed the vault (issue 15).
+    assert!(matches!(jobs(&f.take_effects())[..], [Job::Refresh]));
     now.store(START + 120, Ordering::SeqCst);
     assert!(f.tick(false), "two minutes without use lock");
     assert_eq!(f.nav.screen, Screen::Unlock);

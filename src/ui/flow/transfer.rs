@@ -33,14 +33,17 @@ impl Flow {
     }
 
     /// Preview: reads the file (on the worker: decrypting can take seconds).
+    /// With no path typed, the desktop's dialog picks the file.
     pub(crate) fn preview_import(&mut self, file: &str, password: &str) {
         let file = file.trim();
+        let password = (!password.is_empty()).then(|| Password::entered(password));
         if file.is_empty() {
-            self.transfer.import_error = Some(Note::PathMissing);
+            if !self.choose_file(super::files::Choosing::ImportOther(password)) {
+                self.transfer.import_error = Some(Note::PathMissing);
+            }
             return;
         }
         self.transfer = TransferShown::default();
-        let password = (!password.is_empty()).then(|| Password::entered(password));
         self.working(Note::ReadingFile);
         self.ask(Effect::Job(Job::ReadForeign(file.into(), password)));
     }

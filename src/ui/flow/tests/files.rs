@@ -1,0 +1,137 @@
+//! Issue 15, part 3: files chosen in the desktop's dialog, typed where there is none.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::scan::Source;
+use crate::ui::file_chooser::{ChooserError, FileRequest};
+
+/// The file dialogs asked for, in order.
+fn dialogs(effects: &[Effect]) -> Vec<&FileRequest> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ChooseFile(request) => Some(request),
+            _ => None,
+        })
+        .collect()
+}
+
+fn desktop() -> Flow {
+    let (mut f, _) = flow();
+    f.set_file_dialog(true);
+    probed(&mut f, false);
+    f.install_key();
+    f.take_effects();
+    f
+}
+
+#[test]
+fn open_image_asks_the_dialog_and_reads_the_chosen_file() {
+    let mut f = desktop();
+    f.open_image();
+    let effects = f.take_effects();
+    let asked = dialogs(&effects);
+    assert_eq!(asked.len(), 1);
+    assert!(!asked[0].save);
+    assert!(asked[0].filters[0].1.contains(&"*.png".to_owned()));
+    assert!(!f.install.typed_path);
+    // A second press while the dialog is open asks nothing more.
+    f.open_image();
+    assert!(dialogs(&f.take_effects()).is_empty());
+
+    f.reply(Reply::Chosen(Ok(Some(PathBuf::from("/tmp/qr.png")))));
+    let effects = f.take_effects();
+    assert!(
+        matches!(&effects[..], [Effect::Scan(Source::File(p))] if p == &PathBuf::from("/tmp/qr.png"))
+    );
+}
+
+#[test]
+fn a_cancelled_dialog_changes_nothing() {
+    let mut f = desktop();
+    f.open_image();
+    f.take_effects();
+    f.reply(Reply::Chosen(Ok(None)));
+    assert!(f.take_effects().is_empty());
+    assert_eq!(f.nav.screen, Screen::Add);
+    assert!(f.install.error.is_none());
+}
+
+#[test]
+fn with_no_dialog_the_path_is_typed_and_the_dialog_is_not_asked_again() {
+    let mut f = desktop();
+    f.open_image();
+    f.take_effects();
+    f.reply(Reply::Chosen(Err(ChooserError::Unavailable(
+        "ServiceUnknown".into(),
+    ))));
+    assert!(f.install.typed_path);
+    assert!(matches!(
+        f.install.error,
+        Some(Note::Chooser(ChooserError::Unavailable(_)))
+    ));
+    f.open_image();
+    assert!(dialogs(&f.take_effects()).is_empty());
+}
+
+#[test]
+fn phones_type_the_path() {
+    let (mut f, _) = flow();
+    probed(&mut f, false);
+    f.install_key();
+    f.open_image();
+    assert!(dialogs(&f.take_effects()).is_empty());
+    assert!(f.install.typed_path);
+}
+
+#[test]
+fn export_with_no_path_saves_where_the_dialog_says_and_a_typed_path_needs_no_dialog() {
+    let (mut f, _) = unlocked(&["laptop"]);
+    f.set_file_dialog(true);
+    f.export_backup("", "a long password");
+    let effects = f.take_effects();
+    let asked = dialogs(&effects);
+    assert!(asked[0].save, "a save dialog");
+    assert!(jobs(&effects).is_empty());
+    f.reply(Reply::Chosen(Ok(Some(PathBuf::from(
+        "/tmp/keys.pocketpass",
+    )))));
+    let effects = f.take_effects();
+    assert!(
+        matches!(jobs(&effects)[..], [Job::Export(p, _)] if p == &PathBuf::from("/tmp/keys.pocketpass"))
+    );
+
+    f.export_backup("/tmp/typed.pocketpass", "a long password");
+    let effects = f.take_effects();
+    assert!(dialogs(&effects).is_empty());
+    assert!(matches!(jobs(&effects)[..], [Job::Export(..)]));
+}
+
+#[test]
+fn a_backup_chosen_after_the_app_locked_is_not_written() {
+    let (mut f, _) = unlocked(&["laptop"]);
+    f.set_file_dialog(true);
+    f.export_backup("", "a long password");
+    f.take_effects();
+    f.lock();
+    f.take_effects();
+    f.reply(Reply::Chosen(Ok(Some(PathBuf::from(
+        "/tmp/keys.pocketpass",
+    )))));
+    assert!(jobs(&f.take_effects()).is_empty());
+}
+
+#[test]
+fn preview_with_no_path_opens_the_dialog_then_reads_the_file() {
+    let (mut f, _) = unlocked(&["laptop"]);
+    f.set_file_dialog(true);
+    f.open_import_other();
+    f.preview_import("", "");
+    assert_eq!(dialogs(&f.take_effects()).len(), 1);
+    f.reply(Reply::Chosen(Ok(Some(PathBuf::from("/tmp/aegis.json")))));
+    let effects = f.take_effects();
+    assert!(
+        matches!(jobs(&effects)[..], [Job::ReadForeign(p, None)] if p == &PathBuf::from("/tmp/aegis.json"))
+    );
+}

@@ -1,0 +1,230 @@
+//! Issue 15, parts 3 and 5, on a real Wayland desktop (`tests/desktop/`: headless sway, a
+//! private session bus, the XDG desktop portal with its GTK backend):
+//!
+//! - the installed binary's window opens as a native Wayland client (not through XWayland,
+//!   which this desktop does not even run);
+//! - Open image asks the portal's FileChooser, which shows GTK's file dialog on the desktop;
+//!   the test answers it as a user would, typing the path with a virtual keyboard (`wtype`),
+//!   and the app reads the QR code in the chosen file.
+#![cfg(target_os = "linux")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod desktop;
+use desktop::*;
+
+#[path = "ui/support.rs"]
+mod support;
+
+/// 2026-11-28 12:00 UTC.
+const NOW: u64 = 1_795_867_200;
+
+/// sway's IPC socket in the runtime folder, once it exists.
+fn sway_socket(stack: &Stack) -> Option<PathBuf> {
+    std::fs::read_dir(stack.path("runtime"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("sway-ipc.") && n.ends_with(".sock"))
+        })
+}
+
+/// The windows sway shows now, as (shell, app_id, name) of each view in its tree.
+fn windows(stack: &Stack) -> Vec<(String, String, String)> {
+    let Some(socket) = sway_socket(stack) else {
+        return Vec::new();
+    };
+    let output = Command::new(need("swaymsg", "sway"))
+        .arg("-s")
+        .arg(&socket)
+        .args(["-t", "get_tree", "-r"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("swaymsg runs");
+    let tree: serde_json::Value = match serde_json::from_slice(&output.stdout) {
+        Ok(tree) => tree,
+        Err(_) => return Vec::new(),
+    };
+    let mut found = Vec::new();
+    let mut todo = vec![&tree];
+    while let Some(node) = todo.pop() {
+        if let Some(shell) = node.get("shell").and_then(|s| s.as_str()) {
+            let text = |key: &str| {
+                node.get(key)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            found.push((shell.to_owned(), text("app_id"), text("name")));
+        }
+        for key in ["nodes", "floating_nodes"] {
+            if let Some(children) = node.get(key).and_then(|n| n.as_array()) {
+                todo.extend(children);
+            }
+        }
+    }
+    found
+}
+
+/// Polls sway's tree until a window named `name` shows; that window's (shell, app_id, name).
+fn wait_for_window(stack: &Stack, name: &str, limit: Duration) -> (String, String, String) {
+    let start = Instant::now();
+    loop {
+        if let Some(w) = windows(stack).into_iter().find(|w| w.2.contains(name)) {
+            return w;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "no window named {name:?} within {limit:?}; windows: {:?}\n{}",
+            windows(stack),
+            stack.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_window_opens_as_a_native_wayland_client_on_sway() {
+    let mut stack = Stack::new();
+    start_sway(&mut stack, "", &[]);
+    let data = stack.path("data");
+    // The desktop's environment only: WAYLAND_DISPLAY and no DISPLAY, as on a GNOME or KDE
+    // Wayland session without XWayland.
+    let env = stack.desktop_env();
+    let mut command = stack.command(
+        "pocketpass",
+        Path::new(env!("CARGO_BIN_EXE_pocketpass")),
+        &env,
+    );
+    command.arg("--data-dir").arg(&data);
+    stack.spawned.push(Spawned::start("pocketpass", command));
+
+    let (shell, app_id, name) = wait_for_window(&stack, "Pocket Pass", Duration::from_secs(60));
+    assert_eq!(
+        shell, "xdg_shell",
+        "a native Wayland window, not XWayland's"
+    );
+    assert_eq!(name, "Pocket Pass");
+    // The desktop entry's name, so that docks show its name and icon for the window.
+    assert_eq!(app_id, pocketpass::ui::APP_ID);
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets")
+            .join(format!("{app_id}.desktop"))
+            .exists(),
+        "assets/{app_id}.desktop is the entry the package installs"
+    );
+    let app = stack
+        .spawned
+        .iter_mut()
+        .find(|s| s.name == "pocketpass")
+        .expect("started");
+    assert!(
+        app.child.try_wait().expect("waitable").is_none(),
+        "the window is still open\n{}",
+        stack.logs()
+    );
+}
+
+#[test]
+fn open_image_chooses_the_file_in_the_desktops_file_dialog() {
+    let wtype = need("wtype", "wtype");
+    let mut stack = Stack::new();
+    start_sway(&mut stack, "", &[]);
+    let address = start_portal(&mut stack);
+
+    // The picture to choose, somewhere a user would keep it.
+    let link = support::portal_link("laptop", "2028-11-28");
+    let pictures = stack.path("home").join("Pictures");
+    std::fs::create_dir_all(&pictures).unwrap();
+    let png = pictures.join("portal QR.png");
+    support::write_qr_png(&link, &png);
+
+    let h = support::Harness::with_portal(NOW, address);
+    h.press("Install key");
+
+    // The user, at the dialog: types the path into GTK's location field and presses Enter.
+    let env = stack.desktop_env();
+    let typed = png.display().to_string();
+    let dialog_stack = &stack;
+    let answered = std::thread::scope(|scope| {
+        let user = scope.spawn(|| {
+            let dialog = wait_for_window(
+                dialog_stack,
+                "Open an image of the QR code",
+                Duration::from_secs(60),
+            );
+            // Ctrl+L opens the location field, Ctrl+A selects what it holds, then the path and
+            // Enter. wtype adds a keyboard to the seat: the leading pause lets GTK see it
+            // before the first key. GTK 3 ignores shortcuts on the keymap's last key, which
+            // wtype gives the last new key, so a key that does nothing comes last.
+            let keys = [
+                "-s", "300", "-M", "ctrl", "-k", "l", "-m", "ctrl", "-s", "300", "-M", "ctrl",
+                "-k", "a", "-m", "ctrl",
+            ];
+            let status = Command::new(&wtype)
+                .env_clear()
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .args(keys)
+                .arg(&typed)
+                .args(["-s", "300", "-k", "Return", "-k", "VoidSymbol"])
+                .status()
+                .expect("wtype runs");
+            (dialog, status.success())
+        });
+        h.press("Open image");
+        user.join().expect("the user's thread")
+    });
+    let (dialog, typed_ok) = answered;
+    assert!(typed_ok, "wtype typed into the dialog\n{}", stack.logs());
+    assert_eq!(
+        dialog.0, "xdg_shell",
+        "GTK's dialog, on the Wayland desktop"
+    );
+    assert_eq!(
+        h.screen(),
+        pocketpass::ui::Screen::Found,
+        "notices: {:?}\n{}",
+        h.notices(),
+        stack.logs()
+    );
+    assert!(h.has("Token name: laptop"), "labels: {:?}", h.labels());
+}
+
+#[test]
+fn a_file_dialog_closed_with_escape_changes_nothing() {
+    let wtype = need("wtype", "wtype");
+    let mut stack = Stack::new();
+    start_sway(&mut stack, "", &[]);
+    let address = start_portal(&mut stack);
+    let h = support::Harness::with_portal(NOW, address);
+    h.press("Install key");
+    let env = stack.desktop_env();
+    let dialog_stack = &stack;
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            wait_for_window(
+                dialog_stack,
+                "Open an image of the QR code",
+                Duration::from_secs(60),
+            );
+            // See above for the pause and the last key.
+            let status = Command::new(&wtype)
+                .env_clear()
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .args(["-s", "300", "-k", "Escape", "-k", "VoidSymbol"])
+                .status()
+                .expect("wtype runs");
+            assert!(status.success());
+        });
+        h.press("Open image");
+    });
+    assert_eq!(h.screen(), pocketpass::ui::Screen::Add);
+    assert!(h.notices().is_empty(), "{:?}", h.notices());
+    assert!(!h.has("Image file"), "no typed path: the dialog is there");
+}
