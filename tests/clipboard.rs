@@ -204,12 +204,16 @@ fn closing_the_window_takes_the_code_off_the_clipboard() {
     assert_eq!(desktop.read("UTF8_STRING"), None);
 }
 
+/// Minimising the window locks it, and that is how a desktop user goes to paste the code: a
+/// lock leaves the copied code its 30 seconds.
 #[test]
-fn locking_takes_the_code_off_the_clipboard() {
+fn a_code_copied_before_the_lock_stays_for_its_30_seconds() {
     let desktop = Desktop::lock();
     let (h, code) = one_token();
     tap_code(&h, &code);
     h.press("Lock");
+    assert_eq!(desktop.read("UTF8_STRING").as_deref(), Some(code.as_str()));
+    h.wait(30);
     assert_eq!(desktop.read("UTF8_STRING"), None);
 }
 

@@ -672,3 +672,92 @@ mod never_panics {
         }
     }
 }
+
+/// Issue 15: two processes with the vault open at once (the window and a terminal). Each
+/// change re-reads the file under the lock, so neither loses the other's.
+#[test]
+fn two_open_vaults_in_one_folder_keep_each_others_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut window = new_vault(dir.path());
+    window.add(account("laptop")).unwrap();
+    let mut terminal = unlock(dir.path(), &pin()).unwrap();
+    terminal.add(account("workstation")).unwrap();
+    // The window has not looked yet, and adds a third: the terminal's stays.
+    window.add(account("desktop")).unwrap();
+    terminal.rename("laptop", "old laptop").unwrap();
+    assert!(window.refresh().unwrap(), "the terminal saved since");
+    assert!(!window.refresh().unwrap(), "nothing new the second time");
+    let names: Vec<&str> = window.accounts().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["alice", "old laptop", "workstation", "desktop"]);
+    let again = unlock(dir.path(), &pin()).unwrap();
+    assert_eq!(again.accounts(), window.accounts());
+}
+
+#[test]
+fn an_index_given_before_another_process_reordered_the_vault_still_names_the_same_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut window = new_vault(dir.path());
+    window.add(account("laptop")).unwrap();
+    window.add(account("workstation")).unwrap();
+    let mut terminal = unlock(dir.path(), &pin()).unwrap();
+    terminal.move_account(2, 0).unwrap();
+    // The window still lists laptop second: moving its #1 to the top moves laptop, wherever
+    // the terminal put it, not alice, who is second now.
+    window.move_account(1, 0).unwrap();
+    let names: Vec<&str> = window.accounts().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["laptop", "workstation", "alice"]);
+}
+
+#[test]
+fn a_vault_given_a_new_pin_elsewhere_is_not_written_over_with_the_old_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut window = new_vault(dir.path());
+    window.add(account("laptop")).unwrap();
+    let mut terminal = unlock(dir.path(), &pin()).unwrap();
+    terminal.change_pin(&Pin::entered("271828")).unwrap();
+    let before = vault_bytes(dir.path());
+    assert!(matches!(
+        window.add(account("workstation")),
+        Err(VaultError::ChangedElsewhere)
+    ));
+    assert!(matches!(
+        window.refresh(),
+        Err(VaultError::ChangedElsewhere)
+    ));
+    assert_eq!(vault_bytes(dir.path()), before, "nothing was written");
+    let reopened = unlock(dir.path(), &Pin::entered("271828")).unwrap();
+    assert_eq!(reopened.accounts().len(), 2, "alice and laptop");
+}
+
+#[test]
+fn an_hotp_code_shown_in_one_process_is_never_shown_again_in_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut window = new_vault(dir.path());
+    let hotp = parse_uri(&format!(
+        "otpauth://hotp/HPC:counter?secret={SECRET_B32}&counter=0"
+    ))
+    .unwrap();
+    window.add(hotp).unwrap();
+    let mut terminal = unlock(dir.path(), &pin()).unwrap();
+    let first = terminal.code(1, 0).unwrap();
+    // The window still holds counter 0, but reads the terminal's 1 before using it.
+    let second = window.code(1, 0).unwrap();
+    assert_ne!(first.as_str(), second.as_str());
+    assert_eq!(first.as_str(), "755224", "RFC 4226, counter 0");
+    assert_eq!(second.as_str(), "287082", "RFC 4226, counter 1");
+}
+
+#[test]
+fn a_vault_wiped_elsewhere_is_reported_as_wiped_to_the_process_that_still_has_it_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut window = new_vault(dir.path());
+    window.add(account("laptop")).unwrap();
+    for _ in 0..MAX_ATTEMPTS {
+        let _ = unlock(dir.path(), &Pin::entered("000000"));
+    }
+    assert!(matches!(window.refresh(), Err(VaultError::Wiped(_))));
+    assert!(matches!(
+        window.add(account("workstation")),
+        Err(VaultError::Wiped(_))
+    ));
+}

@@ -344,9 +344,9 @@ impl Flow {
         }
         // The controller raises the worker's lock flag as it sends this, so the vault closes
         // before the worker's next job whatever is queued; the job itself only brings the reply.
+        // A code copied just before stays on the clipboard for the rest of its 30 seconds:
+        // minimising the window locks it, and that is how a desktop user goes to paste it.
         self.ask(Effect::Job(Job::Lock));
-        // A code still on the clipboard goes with the rest.
-        self.ask(Effect::ClearClipboard);
         self.go(Screen::Unlock);
     }
 
@@ -539,21 +539,29 @@ impl Flow {
     /// What [`Job::Refresh`] found: another process changed the vault (issue 15).
     ///
     /// - New accounts show at once. The code screen stays on its token wherever the token moved
-    ///   in the list (found by name and issuer); a token deleted elsewhere takes the user back to
-    ///   the list, and HOTP codes shown stay with their tokens.
+    ///   in the list, and under a new name (found by name, issuer and key, else by its key
+    ///   alone); a token deleted elsewhere takes the user back to the list, and HOTP codes
+    ///   shown stay with their tokens.
     /// - A vault that can no longer be used as it is (a new PIN set elsewhere, wiped by wrong
     ///   PINs in a terminal, deleted or damaged) locks the app, saying why.
     fn refreshed(&mut self, result: Result<Option<Vec<Account>>, VaultError>) {
         match result {
             Ok(None) => {}
             Ok(Some(accounts)) => {
-                let same = |a: &Account, b: &Account| {
-                    a.name == b.name && a.issuer == b.issuer && a.secret == b.secret
-                };
                 let old = std::mem::replace(&mut self.accounts, accounts);
                 let place = |i: usize| {
                     let a = old.get(i)?;
-                    self.accounts.iter().position(|b| same(a, b))
+                    let exact = |b: &Account| {
+                        a.name == b.name && a.issuer == b.issuer && a.secret == b.secret
+                    };
+                    let same_key: Vec<usize> = (0..self.accounts.len())
+                        .filter(|&j| self.accounts[j].secret == a.secret)
+                        .collect();
+                    match self.accounts.iter().position(exact) {
+                        Some(j) => Some(j),
+                        None if same_key.len() == 1 => Some(same_key[0]),
+                        None => None,
+                    }
                 };
                 let current = place(self.current);
                 self.hotp_shown = std::mem::take(&mut self.hotp_shown)
@@ -564,15 +572,14 @@ impl Flow {
                     Some(i) => self.current = i,
                     None => {
                         self.current = 0;
-                        if self.nav.screen == Screen::Token {
+                        if matches!(self.nav.screen, Screen::Token | Screen::Help) {
+                            self.close_help();
                             self.show_codes();
                         }
                     }
                 }
-                self.nav.can_go_back = match self.nav.screen {
-                    Screen::Token => self.accounts.len() > 1,
-                    _ => self.nav.can_go_back,
-                };
+                // Back from a code screen depends on how many tokens there are now.
+                self.go(self.nav.screen);
                 self.ask(Effect::Tick);
             }
             Err(VaultError::Wiped(_)) => {

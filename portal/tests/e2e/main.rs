@@ -525,3 +525,32 @@ fn the_more_page_lists_the_code_attempts_on_the_token() {
         },
     );
 }
+
+/// Issue 17: the clock check that `pocketpass clock --source URL` and the window's "Code not
+/// accepted?" page run (`pocketpass::clock`), against the real portal with its test clock moved:
+/// the app reads the portal's `Date` header and sees the move.
+#[test]
+fn the_apps_clock_check_sees_the_portals_moved_clock() {
+    let portal = Portal::start().expect("the portal starts");
+    let source = pocketpass::clock::Source::parse(&portal.base()).expect("the portal's address");
+    let before = source
+        .measure(pocketpass::clock::TIMEOUT)
+        .expect("the portal answers");
+    // Same machine, same clock: the Date header's whole seconds are within a second or two.
+    assert!(
+        before.offset_seconds.abs() <= 2,
+        "{}",
+        before.offset_seconds
+    );
+    portal
+        .set_clock_offset(90)
+        .expect("the test API moves the clock");
+    let after = source
+        .measure(pocketpass::clock::TIMEOUT)
+        .expect("the portal answers");
+    assert!(
+        (88..=92).contains(&after.offset_seconds),
+        "the portal is 90 s ahead: {}",
+        after.offset_seconds
+    );
+}

@@ -79,3 +79,32 @@ fn a_vault_wiped_by_wrong_pins_in_a_terminal_shows_the_wipe() {
     assert_eq!(f.nav.screen, Screen::Wiped);
     assert!(f.tokens().list.is_empty());
 }
+
+/// An account named `name` with a key of its own (`account` gives every name the same key).
+fn keyed(name: &str, secret: &str) -> Account {
+    otp::parse_uri(&format!("otpauth://totp/{name}?secret={secret}")).expect("a valid key")
+}
+
+#[test]
+fn a_token_renamed_elsewhere_keeps_its_code_screen_under_the_new_name() {
+    let (mut f, _) = flow();
+    probed(&mut f, true);
+    f.unlock("482916");
+    let laptop = keyed("laptop", "JBSWY3DPEHPK3PXP");
+    let workstation = keyed("workstation", "GEZDGNBVGY3TQOJQ");
+    f.reply(Reply::Accounts(
+        Ok(vec![laptop.clone(), workstation.clone()]),
+        Done::Unlocked,
+    ));
+    f.open(0);
+    let mut renamed = laptop;
+    renamed.name = "old laptop".into();
+    f.reply(Reply::Refreshed(Ok(Some(vec![workstation, renamed]))));
+    assert_eq!(f.nav.screen, Screen::Token);
+    assert_eq!(
+        f.tokens().current.map(|t| t.name),
+        Some("old laptop".into())
+    );
+    // Two tokens: Back still leads to the list.
+    assert!(f.nav.can_go_back);
+}
