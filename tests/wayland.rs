@@ -148,39 +148,12 @@ fn open_image_chooses_the_file_in_the_desktops_file_dialog() {
     let h = support::Harness::with_portal(NOW, address);
     h.press("Install key");
 
-    // The user, at the dialog: types the path into GTK's location field and presses Enter.
-    let env = stack.desktop_env();
-    let typed = png.display().to_string();
-    let dialog_stack = &stack;
-    let answered = std::thread::scope(|scope| {
-        let user = scope.spawn(|| {
-            let dialog = wait_for_window(
-                dialog_stack,
-                "Open an image of the QR code",
-                Duration::from_secs(60),
-            );
-            // Ctrl+L opens the location field, Ctrl+A selects what it holds, then the path and
-            // Enter. wtype adds a keyboard to the seat: the leading pause lets GTK see it
-            // before the first key. GTK 3 ignores shortcuts on the keymap's last key, which
-            // wtype gives the last new key, so a key that does nothing comes last.
-            let keys = [
-                "-s", "300", "-M", "ctrl", "-k", "l", "-m", "ctrl", "-s", "300", "-M", "ctrl",
-                "-k", "a", "-m", "ctrl",
-            ];
-            let status = Command::new(&wtype)
-                .env_clear()
-                .envs(env.iter().map(|(k, v)| (k, v)))
-                .args(keys)
-                .arg(&typed)
-                .args(["-s", "300", "-k", "Return", "-k", "VoidSymbol"])
-                .status()
-                .expect("wtype runs");
-            (dialog, status.success())
-        });
+    let (dialog, typed_ok) = std::thread::scope(|scope| {
+        let user =
+            scope.spawn(|| answer_dialog(&stack, &wtype, "Open an image of the QR code", &png));
         h.press("Open image");
         user.join().expect("the user's thread")
     });
-    let (dialog, typed_ok) = answered;
     assert!(typed_ok, "wtype typed into the dialog\n{}", stack.logs());
     assert_eq!(
         dialog.0, "xdg_shell",
@@ -194,6 +167,75 @@ fn open_image_chooses_the_file_in_the_desktops_file_dialog() {
         stack.logs()
     );
     assert!(h.has("Token name: laptop"), "labels: {:?}", h.labels());
+}
+
+/// The user at the file dialog titled `title`: once it shows, types `path` into GTK's location
+/// field and presses Enter. Returns the dialog's window and whether wtype succeeded.
+fn answer_dialog(
+    stack: &Stack,
+    wtype: &Path,
+    title: &str,
+    path: &Path,
+) -> ((String, String, String), bool) {
+    let dialog = wait_for_window(stack, title, Duration::from_secs(60));
+    // Ctrl+L opens the location field (a save dialog's name field takes a whole path too),
+    // Ctrl+A selects what it holds, then the path and Enter. wtype adds a keyboard to the
+    // seat: the leading pause lets GTK see it before the first key. GTK 3 ignores shortcuts on
+    // the keymap's last key, which wtype gives the last new key, so a key that does nothing
+    // comes last.
+    let keys = [
+        "-s", "300", "-M", "ctrl", "-k", "l", "-m", "ctrl", "-s", "300", "-M", "ctrl", "-k", "a",
+        "-m", "ctrl",
+    ];
+    let status = Command::new(wtype)
+        .env_clear()
+        .envs(stack.desktop_env().iter().map(|(k, v)| (k, v)))
+        .args(keys)
+        .arg(path)
+        .args(["-s", "300", "-k", "Return", "-k", "VoidSymbol"])
+        .status()
+        .expect("wtype runs");
+    (dialog, status.success())
+}
+
+#[test]
+fn export_with_no_path_saves_the_backup_where_the_save_dialog_says() {
+    let wtype = need("wtype", "wtype");
+    let mut stack = Stack::new();
+    start_sway(&mut stack, "", &[]);
+    let address = start_portal(&mut stack);
+    let link = support::portal_link("laptop", "2028-11-28");
+    let h = support::on_portal(address, || {
+        support::Harness::unlocked(NOW, "482916", std::slice::from_ref(&link))
+    });
+    let documents = stack.path("home").join("Documents");
+    std::fs::create_dir_all(&documents).unwrap();
+    let backup = documents.join("keys.pocketpass");
+
+    h.press("Settings");
+    h.type_into("Backup password", "correct horse battery");
+    let (dialog, typed_ok) = std::thread::scope(|scope| {
+        let user =
+            scope.spawn(|| answer_dialog(&stack, &wtype, "Save the Pocket Pass backup", &backup));
+        h.press("Export backup");
+        user.join().expect("the user's thread")
+    });
+    assert!(typed_ok, "wtype typed into the dialog\n{}", stack.logs());
+    assert_eq!(dialog.0, "xdg_shell");
+    let notices = h.notices().join(" | ");
+    assert!(
+        notices.contains("Backup written with 1 key"),
+        "{notices}\n{}",
+        stack.logs()
+    );
+    let keys = pocketpass::vault::Vault::read_backup(
+        &backup,
+        &pocketpass::vault::Password::entered("correct horse battery"),
+        pocketpass::vault::KdfCost::insecure_for_tests(support::TEST_ITERATIONS),
+    )
+    .expect("the backup opens with its password");
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].name, "laptop");
 }
 
 #[test]

@@ -100,6 +100,15 @@ thread_local! {
     static PORTAL_BUS: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Runs `start`, whose apps show their file dialogs through the desktop portal on the D-Bus bus
+/// at `portal_bus` (a desktop the test started) instead of none.
+pub fn on_portal<T>(portal_bus: String, start: impl FnOnce() -> T) -> T {
+    PORTAL_BUS.with(|bus| *bus.borrow_mut() = Some(portal_bus));
+    let started = start();
+    PORTAL_BUS.with(|bus| bus.borrow_mut().take());
+    started
+}
+
 /// The frames the next camera opened will play.
 type Camera = Arc<Mutex<Option<Vec<LumaFrame>>>>;
 
@@ -223,10 +232,7 @@ impl Harness {
     /// D-Bus bus at `portal_bus` (a desktop the test started).
     pub fn with_portal(now: u64, portal_bus: String) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
-        PORTAL_BUS.with(|bus| *bus.borrow_mut() = Some(portal_bus));
-        let h = Self::on(dir, now, Vec::new());
-        PORTAL_BUS.with(|bus| bus.borrow_mut().take());
-        h
+        on_portal(portal_bus, || Self::on(dir, now, Vec::new()))
     }
 
     /// The app on `dir`; its camera plays `frames` (and what [`Harness::show_camera`] gives
