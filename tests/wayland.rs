@@ -239,6 +239,44 @@ fn export_with_no_path_saves_the_backup_where_the_save_dialog_says() {
 }
 
 #[test]
+fn preview_with_no_path_reads_the_other_apps_export_chosen_in_the_dialog() {
+    let wtype = need("wtype", "wtype");
+    let mut stack = Stack::new();
+    start_sway(&mut stack, "", &[]);
+    let address = start_portal(&mut stack);
+    let h = support::on_portal(address, || {
+        let link = support::portal_link("laptop", "2028-11-28");
+        support::Harness::unlocked(NOW, "482916", std::slice::from_ref(&link))
+    });
+    // Plain otpauth:// links, one a line, as several apps export them.
+    let export = stack.path("home").join("other app.txt");
+    let links = [
+        "otpauth://totp/GitLab:alice?secret=JBSWY3DPEHPK3PXP&issuer=GitLab",
+        "otpauth://totp/Cluster:bob?secret=GEZDGNBVGY3TQOJQ&issuer=Cluster",
+    ];
+    std::fs::write(&export, links.join("\n")).unwrap();
+
+    h.press("Settings");
+    h.press("Import from another app");
+    let (_, typed_ok) = std::thread::scope(|scope| {
+        let user =
+            scope.spawn(|| answer_dialog(&stack, &wtype, "Open another app's export", &export));
+        h.press("Preview import");
+        user.join().expect("the user's thread")
+    });
+    assert!(typed_ok, "wtype typed into the dialog\n{}", stack.logs());
+    assert_eq!(h.screen(), pocketpass::ui::Screen::ImportOther);
+    let file =
+        pocketpass::transfer::read(&std::fs::read(&export).unwrap(), None).expect("the file reads");
+    for row in pocketpass::transfer::preview(&[], &file) {
+        assert!(h.has(&row.label), "{} listed: {:?}", row.label, h.labels());
+    }
+    let button = slint::ComponentHandle::global::<pocketpass::ui::TransferAdapter>(h.app.window())
+        .get_import_button();
+    assert_eq!(button, "Import 2 keys");
+}
+
+#[test]
 fn a_file_dialog_closed_with_escape_changes_nothing() {
     let wtype = need("wtype", "wtype");
     let mut stack = Stack::new();
