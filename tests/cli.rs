@@ -5,6 +5,8 @@
 //! (`scripts/install-deps.sh` installs it).
 
 mod common;
+#[path = "common/cli_run.rs"]
+mod cli_run;
 
 /// Import and export with other apps' files (tests/cli/transfer.rs); the clock and the
 /// "code refused?" checks (tests/cli/clock.rs); the man pages and completions of the Debian
@@ -24,20 +26,7 @@ const PIN: &str = "482916";
 
 /// Runs `pocketpass --data-dir DIR --pin-stdin ARGS...` with `stdin` as standard input.
 fn pp(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pocketpass"))
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--pin-stdin")
-        .args(args)
-        .env_remove("POCKETPASS_DATA_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the pocketpass binary runs");
-    // A command that fails before reading (no vault, wiped) closes its input early.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
+    cli_run::pocketpass(dir, args, stdin)
 }
 
 /// Installs bob's TOTP key (RFC 6238's secret) in a new vault under [`PIN`].

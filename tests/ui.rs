@@ -14,6 +14,8 @@
 //!   pages, plain links after the PIN).
 //! - `terminal`: the window and the `pocketpass` terminal commands on one vault at once.
 mod common;
+#[path = "common/cli_run.rs"]
+mod cli_run;
 
 mod ui {
     mod help;

@@ -127,29 +127,11 @@ mod imp {
     }
 
     /// Errors that mean "nobody here serves the FileChooser portal", as opposed to a portal
-    /// that exists and failed.
+    /// that exists and failed (classified as for the screenshot portal).
     fn absent(error: &ashpd::Error) -> bool {
         match error {
             ashpd::Error::PortalNotFound(_) => true,
-            ashpd::Error::Zbus(zbus::Error::MethodError(name, _, _)) => {
-                let name = name.as_str();
-                matches!(
-                    name,
-                    "org.freedesktop.DBus.Error.ServiceUnknown"
-                        | "org.freedesktop.DBus.Error.NameHasNoOwner"
-                        | "org.freedesktop.DBus.Error.UnknownMethod"
-                        | "org.freedesktop.DBus.Error.UnknownInterface"
-                        | "org.freedesktop.DBus.Error.UnknownObject"
-                ) || name.starts_with("org.freedesktop.DBus.Error.Spawn.")
-            }
-            ashpd::Error::Zbus(zbus::Error::FDO(fdo)) => matches!(
-                **fdo,
-                zbus::fdo::Error::ServiceUnknown(_)
-                    | zbus::fdo::Error::NameHasNoOwner(_)
-                    | zbus::fdo::Error::UnknownMethod(_)
-                    | zbus::fdo::Error::UnknownInterface(_)
-                    | zbus::fdo::Error::UnknownObject(_)
-            ),
+            ashpd::Error::Zbus(e) => crate::scan::screen::portal_absent(e),
             _ => false,
         }
     }

@@ -6,9 +6,8 @@
 //! Before, the unlocked window held the vault's lock: `pocketpass code` waited 10 s and failed
 //! "another Pocket Pass is using the vault".
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use super::support::*;
@@ -22,24 +21,7 @@ const PIN: &str = "482916";
 /// Runs `pocketpass --data-dir DIR --pin-stdin ARGS...` with `stdin` as its input, as a user
 /// in a terminal beside the window would.
 fn terminal(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pocketpass"))
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--pin-stdin")
-        .args(args)
-        .env_remove("POCKETPASS_DATA_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the pocketpass binary runs");
-    // A command that fails before reading closes its input early.
-    let _ = child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(stdin.as_bytes());
-    child.wait_with_output().expect("it ends")
+    crate::cli_run::pocketpass(dir, args, stdin)
 }
 
 /// [`terminal`], which must succeed; its standard output.

@@ -40,9 +40,10 @@ fn failed(message: impl Into<String>) -> PortalError {
     PortalError::Failed(SourceError::Screen(message.into()))
 }
 
-/// D-Bus errors that mean "nobody here serves the Screenshot portal", as opposed to a portal
-/// that exists and failed.
-fn is_absent(error: &zbus::Error) -> bool {
+/// D-Bus errors that mean "nobody here serves this portal" (no portal service, or one without
+/// the interface), as opposed to a portal that exists and failed. The window's file dialog
+/// (`ui/file_chooser.rs`) tells them apart the same way.
+pub fn is_absent(error: &zbus::Error) -> bool {
     match error {
         zbus::Error::MethodError(name, _, _) => {
             let name = name.as_str();
