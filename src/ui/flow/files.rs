@@ -99,9 +99,14 @@ impl Flow {
         true
     }
 
-    /// Open image: the desktop's dialog, or the typed path where there is none.
+    /// Open image: the desktop's dialog, or the typed path where there is none. Pressed again
+    /// while a dialog is open (one that never showed, say), it offers the typed path too.
     pub(crate) fn open_image(&mut self) {
         self.install.error = None;
+        if self.choosing.is_some() {
+            self.install.typed_path = true;
+            return;
+        }
         if self.choose_file(Choosing::Image) {
             self.stop_camera();
             self.install.status = Some(Note::ChoosingFile);

@@ -36,9 +36,11 @@ fn open_image_asks_the_dialog_and_reads_the_chosen_file() {
     assert!(!asked[0].save);
     assert!(asked[0].filters[0].1.contains(&"*.png".to_owned()));
     assert!(!f.install.typed_path);
-    // A second press while the dialog is open asks nothing more.
+    // A second press while the dialog is open asks nothing more, and offers the typed path
+    // (for a dialog that never showed up).
     f.open_image();
     assert!(dialogs(&f.take_effects()).is_empty());
+    assert!(f.install.typed_path);
 
     f.reply(Reply::Chosen(Ok(Some(PathBuf::from("/tmp/qr.png")))));
     let effects = f.take_effects();
