@@ -187,15 +187,28 @@ fn answer_dialog(
         "-s", "300", "-M", "ctrl", "-k", "l", "-m", "ctrl", "-s", "300", "-M", "ctrl", "-k", "a",
         "-m", "ctrl",
     ];
-    let status = Command::new(wtype)
-        .env_clear()
-        .envs(stack.desktop_env().iter().map(|(k, v)| (k, v)))
-        .args(keys)
-        .arg(path)
-        .args(["-s", "300", "-k", "Return", "-k", "VoidSymbol"])
-        .status()
-        .expect("wtype runs");
-    (dialog, status.success())
+    // On a loaded machine GTK may still miss the first keys: while the dialog stays open,
+    // the user types again (Ctrl+A replaces what a lost key left in the field).
+    let mut typed = false;
+    for _ in 0..3 {
+        let status = Command::new(wtype)
+            .env_clear()
+            .envs(stack.desktop_env().iter().map(|(k, v)| (k, v)))
+            .args(keys)
+            .arg(path)
+            .args(["-s", "300", "-k", "Return", "-k", "VoidSymbol"])
+            .status()
+            .expect("wtype runs");
+        typed = status.success();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if !windows(stack).iter().any(|w| w.2.contains(title)) {
+                return (dialog, typed);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    (dialog, typed)
 }
 
 #[test]

@@ -42,6 +42,9 @@ pub(crate) struct Controller {
     /// The system clipboard, holding the code copied last until it is cleared; dropped with
     /// the controller when the window closes, which clears it (see [`CodeClipboard`]).
     clipboard: Rc<RefCell<CodeClipboard>>,
+    /// The code copied last went through Slint's copy (no system clipboard), not yet
+    /// overwritten.
+    copied_by_slint: Cell<bool>,
 }
 
 impl Controller {
@@ -78,6 +81,7 @@ impl Controller {
             toast_timer: Timer::default(),
             clipboard_timer: Timer::default(),
             clipboard: Rc::new(RefCell::new(CodeClipboard::default())),
+            copied_by_slint: Cell::new(false),
         })
     }
 
@@ -141,9 +145,10 @@ impl Controller {
                 self.pending.set(self.pending.get() + 1);
                 worker::spawn_scan(source, self.outbox.clone());
             }
-            Effect::ChooseFile(request) => {
+            Effect::ChooseFile(asked, request) => {
                 self.pending.set(self.pending.get() + 1);
-                worker::spawn_choose(request, self.config.portal_bus.clone(), self.outbox.clone());
+                let bus = self.config.portal_bus.clone();
+                worker::spawn_choose(asked, request, bus, self.outbox.clone());
             }
             Effect::MeasureClock(source) => {
                 self.pending.set(self.pending.get() + 1);
@@ -169,7 +174,11 @@ impl Controller {
             }
             Effect::ClearClipboard => {
                 self.clipboard_timer.stop();
-                self.clipboard.borrow_mut().clear_if_unchanged();
+                if !self.clipboard.borrow_mut().clear_if_unchanged() && self.copied_by_slint.get() {
+                    // Slint's copy cannot be read back: overwritten, as its timer would have.
+                    self.ui().invoke_copy_text("\u{200b}".into());
+                }
+                self.copied_by_slint.set(false);
             }
             Effect::Tick => self.tick(),
         }
@@ -265,6 +274,7 @@ impl Controller {
         let weak = self.window.clone();
         let clipboard = Rc::downgrade(&self.clipboard);
         let ours = system.is_ok();
+        self.copied_by_slint.set(!ours);
         self.clipboard_timer.start(
             TimerMode::SingleShot,
             Duration::from_secs(CLIPBOARD_SECONDS),

@@ -86,6 +86,8 @@ pub(crate) struct Flow {
     dialog_absent: bool,
     /// The file dialog is open, for this.
     choosing: Option<files::Choosing>,
+    /// How many file dialogs were asked for: the number of the latest, which its answer names.
+    dialog_asked: u64,
 }
 
 impl Flow {
@@ -125,6 +127,7 @@ impl Flow {
             file_dialog: false,
             dialog_absent: false,
             choosing: None,
+            dialog_asked: 0,
         }
     }
 
@@ -338,10 +341,9 @@ impl Flow {
         self.transfer = TransferShown::default();
         self.found.clear();
         self.batch = None;
-        // A backup's password waiting for the dialog's answer goes too (the answer is ignored).
-        if !matches!(self.choosing, Some(files::Choosing::Image)) {
-            self.choosing = None;
-        }
+        // A backup's password waiting for the dialog's answer goes too, and so does an image
+        // asked for: the dialog's late answer is ignored.
+        self.choosing = None;
         // The controller raises the worker's lock flag as it sends this, so the vault closes
         // before the worker's next job whatever is queued; the job itself only brings the reply.
         // A code copied just before stays on the clipboard for the rest of its 30 seconds:
@@ -398,7 +400,7 @@ impl Flow {
             Reply::Hotp(index, result) => {
                 match result {
                     Ok((code, accounts)) => {
-                        self.accounts = accounts;
+                        self.replace_accounts(accounts);
                         self.hotp_shown.insert(index, code.grouped());
                     }
                     Err(e) => self.toast(Note::Vault(e)),
@@ -411,7 +413,7 @@ impl Flow {
             },
             Reply::Imported(result) => match result {
                 Ok((report, accounts)) => {
-                    self.accounts = accounts;
+                    self.replace_accounts(accounts);
                     self.ask(Effect::Tick);
                     self.settings_message(Note::Imported(report), false);
                 }
@@ -434,7 +436,7 @@ impl Flow {
                     self.refreshed(result);
                 }
             }
-            Reply::Chosen(result) => self.chosen(result),
+            Reply::Chosen(asked, result) => self.chosen(asked, result),
             Reply::Locked => {}
             Reply::Unflushed(warning) => self.toast(Note::Vault(warning)),
             // Shown by the install adapter directly (while the camera runs): no state here.
@@ -497,10 +499,9 @@ impl Flow {
             }
         };
         let added = accounts.len().saturating_sub(self.accounts.len());
-        if matches!(done, Done::Removed | Done::Moved) {
-            self.hotp_shown.clear();
+        if !self.replace_accounts(accounts) && self.nav.screen == Screen::Help {
+            self.close_help();
         }
-        self.accounts = accounts;
         self.unlocked = true;
         self.has_vault = true;
         self.last_activity = self.now();
@@ -536,6 +537,36 @@ impl Flow {
         }
     }
 
+    /// Takes a new list of the vault's accounts (a reply, or what another process saved),
+    /// keeping the code screen's token and the HOTP codes shown with their accounts wherever
+    /// they moved, and under a new name: an account is found by name, issuer and key, else by
+    /// its key alone when no other account has it. False when the code screen's token is gone
+    /// (the first token is current then).
+    fn replace_accounts(&mut self, accounts: Vec<Account>) -> bool {
+        let old = std::mem::replace(&mut self.accounts, accounts);
+        let place = |i: usize| {
+            let a = old.get(i)?;
+            let exact =
+                |b: &Account| a.name == b.name && a.issuer == b.issuer && a.secret == b.secret;
+            if let Some(j) = self.accounts.iter().position(exact) {
+                return Some(j);
+            }
+            let mut same_key =
+                (0..self.accounts.len()).filter(|&j| self.accounts[j].secret == a.secret);
+            match (same_key.next(), same_key.next()) {
+                (Some(j), None) => Some(j),
+                _ => None,
+            }
+        };
+        let current = place(self.current);
+        self.hotp_shown = std::mem::take(&mut self.hotp_shown)
+            .into_iter()
+            .filter_map(|(i, code)| Some((place(i)?, code)))
+            .collect();
+        self.current = current.unwrap_or(0);
+        current.is_some()
+    }
+
     /// What [`Job::Refresh`] found: another process changed the vault (issue 15).
     ///
     /// - New accounts show at once. The code screen stays on its token wherever the token moved
@@ -548,35 +579,10 @@ impl Flow {
         match result {
             Ok(None) => {}
             Ok(Some(accounts)) => {
-                let old = std::mem::replace(&mut self.accounts, accounts);
-                let place = |i: usize| {
-                    let a = old.get(i)?;
-                    let exact = |b: &Account| {
-                        a.name == b.name && a.issuer == b.issuer && a.secret == b.secret
-                    };
-                    let same_key: Vec<usize> = (0..self.accounts.len())
-                        .filter(|&j| self.accounts[j].secret == a.secret)
-                        .collect();
-                    match self.accounts.iter().position(exact) {
-                        Some(j) => Some(j),
-                        None if same_key.len() == 1 => Some(same_key[0]),
-                        None => None,
-                    }
-                };
-                let current = place(self.current);
-                self.hotp_shown = std::mem::take(&mut self.hotp_shown)
-                    .into_iter()
-                    .filter_map(|(i, code)| Some((place(i)?, code)))
-                    .collect();
-                match current {
-                    Some(i) => self.current = i,
-                    None => {
-                        self.current = 0;
-                        if matches!(self.nav.screen, Screen::Token | Screen::Help) {
-                            self.close_help();
-                            self.show_codes();
-                        }
-                    }
+                let kept = self.replace_accounts(accounts);
+                if !kept && matches!(self.nav.screen, Screen::Token | Screen::Help) {
+                    self.close_help();
+                    self.show_codes();
                 }
                 // Back from a code screen depends on how many tokens there are now.
                 self.go(self.nav.screen);

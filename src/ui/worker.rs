@@ -31,14 +31,17 @@ pub(crate) enum Job {
     Unlock(Pin),
     /// Installs more accounts in the open vault.
     Add(Vec<Account>),
-    /// Renames account `index`.
-    Rename(usize, String),
-    /// Removes account `index`.
-    Remove(usize),
-    /// Moves account `index` to position `to` in the list.
-    Move(usize, usize),
-    /// Shows (and so uses up) the next code of HOTP account `index`.
-    NextHotp(usize, u64),
+    /// Renames the account of this full name (as the window shows it) to the second.
+    ///
+    /// Accounts are named, not numbered, in jobs: another process may have changed the list
+    /// since the window showed it, and a position would then name another account.
+    Rename(String, String),
+    /// Removes the account of this full name.
+    Remove(String),
+    /// Moves the account of this full name to position `to` in the list.
+    Move(String, usize),
+    /// Shows (and so uses up) the next code of the HOTP account of this full name.
+    NextHotp(String, u64),
     /// Replaces the PIN.
     ChangePin(Pin),
     /// Writes an encrypted backup.
@@ -78,7 +81,8 @@ pub(crate) enum Reply {
     /// The answer to [`Job::Refresh`]: the accounts when the file had changed, `None` when it
     /// had not (or no vault is open).
     Refreshed(Result<Option<Vec<Account>>, VaultError>),
-    /// An HOTP code was taken; the accounts with the advanced counter.
+    /// An HOTP code was taken: the account's position in the list, and the accounts with the
+    /// advanced counter.
     Hotp(usize, Result<(Code, Vec<Account>), VaultError>),
     /// A backup was written with this many accounts.
     Exported(Result<usize, VaultError>),
@@ -92,9 +96,9 @@ pub(crate) enum Reply {
     ExportedFor(Result<transfer::Exported, transfer::ExportFailure>),
     /// The texts of the QR codes found in a file or on the screen.
     Scanned(Result<Vec<String>, SourceError>),
-    /// What the desktop's file dialog answered: the reply to [`spawn_choose`] (`None`: the
-    /// user cancelled).
-    Chosen(Result<Option<PathBuf>, ChooserError>),
+    /// What the desktop's file dialog answered: the reply to [`spawn_choose`] with the ask's
+    /// number (`None`: the user cancelled).
+    Chosen(u64, Result<Option<PathBuf>, ChooserError>),
     /// The vault is closed.
     Locked,
     /// A change is in place but the disk did not confirm it (not a job's reply: it follows
@@ -112,6 +116,18 @@ pub(crate) enum Reply {
 }
 
 impl Reply {
+    /// True for the replies that bring the open vault's accounts (the window then shows them).
+    fn carries_accounts(&self) -> bool {
+        matches!(
+            self,
+            Reply::Accounts(Ok(_), _)
+                | Reply::Hotp(_, Ok(_))
+                | Reply::Imported(Ok(_))
+                | Reply::ForeignImported(Ok(_))
+                | Reply::Refreshed(Ok(Some(_)))
+        )
+    }
+
     /// True for the one reply that answers a job or a scan, or ends a camera; false for those
     /// that come between (frames, codes the camera saw, a disk warning).
     pub(crate) fn ends_a_job(&self) -> bool {
@@ -164,12 +180,21 @@ pub(crate) fn spawn(
             let mut vault: Option<Vault> = None;
             // Another app's file read for the preview: its keys go when the vault closes.
             let mut foreign: Option<ImportFile> = None;
+            // The vault's generation when the UI was last sent its accounts: a change re-reads
+            // the file before it fails, say, and the UI must then be sent the list it missed.
+            let mut shown: Option<u64> = None;
             for job in jobs {
                 if lock_now.swap(false, Ordering::SeqCst) {
                     vault = None;
                     foreign = None;
                 }
-                let reply = run(&dir, cost, &mut vault, &mut foreign, job);
+                let reply = match job {
+                    Job::Refresh => Reply::Refreshed(refresh(vault.as_mut(), shown)),
+                    job => run(&dir, cost, &mut vault, &mut foreign, job),
+                };
+                if reply.carries_accounts() {
+                    shown = vault.as_ref().map(Vault::generation);
+                }
                 out.send(reply);
                 if let Some(warning) = vault.as_mut().and_then(Vault::take_warning) {
                     out.send(Reply::Unflushed(warning));
@@ -220,37 +245,41 @@ fn run(
             with(dir, open, |v| v.merge(new).map(|_| accounts(v))),
             Done::Added,
         ),
-        Job::Rename(index, name) => Reply::Accounts(
+        Job::Rename(name, new_name) => Reply::Accounts(
             with(dir, open, |v| {
-                let query = full_name(v, index)?;
-                v.rename(&query, &name).map(|_| accounts(v))
+                v.rename(&name, &new_name).map(|_| accounts(v))
             }),
             Done::Renamed,
         ),
-        Job::Remove(index) => Reply::Accounts(
-            with(dir, open, |v| {
-                let query = full_name(v, index)?;
-                v.remove(&query).map(|_| accounts(v))
-            }),
+        Job::Remove(name) => Reply::Accounts(
+            with(dir, open, |v| v.remove(&name).map(|_| accounts(v))),
             Done::Removed,
         ),
-        Job::Move(index, to) => Reply::Accounts(
+        Job::Move(name, to) => Reply::Accounts(
             with(dir, open, |v| {
-                v.move_account(index, to).map(|_| accounts(v))
+                let from = v.find(&name)?;
+                v.move_account(from, to).map(|_| accounts(v))
             }),
             Done::Moved,
         ),
-        Job::NextHotp(index, now) => Reply::Hotp(
-            index,
-            with(dir, open, |v| v.code(index, now).map(|c| (c, accounts(v)))),
-        ),
+        Job::NextHotp(name, now) => {
+            let mut at = 0;
+            let result = with(dir, open, |v| {
+                let code = v.code(v.find(&name)?, now)?;
+                at = v.find(&name)?;
+                Ok((code, accounts(v)))
+            });
+            Reply::Hotp(at, result)
+        }
         Job::ChangePin(pin) => Reply::Accounts(
             with(dir, open, |v| v.change_pin(&pin).map(|_| accounts(v))),
             Done::PinChanged,
         ),
-        Job::Export(file, password) => {
-            Reply::Exported(with(dir, open, |v| v.export(&file, &password)))
-        }
+        // Exports read the file again first: a key added in a terminal a moment ago goes too.
+        Job::Export(file, password) => Reply::Exported(with(dir, open, |v| {
+            v.refresh()?;
+            v.export(&file, &password)
+        })),
         Job::Import(file, password) => Reply::Imported(with(dir, open, |v| {
             v.import(&file, &password).map(|r| (r, accounts(v)))
         })),
@@ -258,15 +287,34 @@ fn run(
             transfer::read(dir, open.as_ref(), foreign, &file, password)
         }
         Job::ImportForeign(chosen) => transfer::import(dir, open.as_mut(), foreign.take(), &chosen),
-        Job::ExportFor(request) => transfer::export(dir, open.as_ref(), request),
-        Job::Refresh => Reply::Refreshed(match open.as_mut() {
-            None => Ok(None),
-            Some(v) => v.refresh().map(|changed| changed.then(|| accounts(v))),
-        }),
+        Job::ExportFor(request) => {
+            // As for a backup; should the re-read fail, the next tick tells the window why.
+            if let Some(v) = open.as_mut() {
+                let _ = v.refresh();
+            }
+            transfer::export(dir, open.as_ref(), request)
+        }
+        // Answered by the job loop, which knows what the UI was last sent.
+        Job::Refresh => Reply::Refreshed(refresh(open.as_mut(), None)),
         Job::Lock => {
             *open = None;
             *foreign = None;
             Reply::Locked
+        }
+    }
+}
+
+/// What [`Job::Refresh`] answers: the accounts when they are not the ones the UI was last sent
+/// (generation `shown`), whether another process changed the file or a change here re-read it.
+fn refresh(
+    open: Option<&mut Vault>,
+    shown: Option<u64>,
+) -> Result<Option<Vec<Account>>, VaultError> {
+    match open {
+        None => Ok(None),
+        Some(v) => {
+            v.refresh()?;
+            Ok((Some(v.generation()) != shown).then(|| v.accounts().to_vec()))
         }
     }
 }
@@ -281,14 +329,6 @@ fn with<T>(
         Some(v) => f(v),
         None => Err(not_open(dir)),
     }
-}
-
-/// The name that picks account `index` unambiguously in [`Vault::find`].
-fn full_name(v: &Vault, index: usize) -> Result<String, VaultError> {
-    v.accounts()
-        .get(index)
-        .map(|a| a.display_name())
-        .ok_or_else(|| VaultError::NoSuchAccount(index.to_string()))
 }
 
 /// Reads the QR codes `source` shows (an image file, the screen) on a thread of its own and
@@ -314,17 +354,16 @@ pub(crate) fn spawn_scan(source: scan::Source, out: Outbox) {
 /// Shows the desktop's file dialog for `request` (through the portal on `bus`) on a thread of
 /// its own, and replies [`Reply::Chosen`] when the user has chosen, which may take minutes:
 /// neither the UI nor the vault's worker waits for it.
-pub(crate) fn spawn_choose(request: FileRequest, bus: file_chooser::Bus, out: Outbox) {
+pub(crate) fn spawn_choose(asked: u64, request: FileRequest, bus: file_chooser::Bus, out: Outbox) {
     let spawned = std::thread::Builder::new()
         .name("pocketpass-file-dialog".into())
         .spawn({
             let out = out.clone();
-            move || out.send(Reply::Chosen(file_chooser::choose(&request, &bus)))
+            move || out.send(Reply::Chosen(asked, file_chooser::choose(&request, &bus)))
         });
     if let Err(e) = spawned {
-        out.send(Reply::Chosen(Err(ChooserError::Failed(format!(
-            "cannot start a thread to ask it: {e}"
-        )))));
+        let failed = ChooserError::Failed(format!("cannot start a thread to ask it: {e}"));
+        out.send(Reply::Chosen(asked, Err(failed)));
     }
 }
 

@@ -90,6 +90,8 @@ pub struct Vault {
     /// SHA-256 of the file `accounts` were read from or last written to: a file that hashes
     /// otherwise was saved by another process since.
     seen: [u8; 32],
+    /// Counts the changes of `accounts` (see [`Vault::generation`]).
+    generation: u64,
 }
 
 impl std::fmt::Debug for Vault {
@@ -137,6 +139,7 @@ impl Vault {
             accounts: Vec::new(),
             warning: None,
             seen: [0; 32],
+            generation: 0,
         };
         vault.commit(Vec::new(), params, key)?;
         for leftover in [WIPED_FILE, ATTEMPTS_FILE] {
@@ -223,7 +226,16 @@ impl Vault {
             accounts: contents.accounts,
             warning,
             seen: Sha256::digest(&bytes).into(),
+            generation: 0,
         })
+    }
+
+    /// A number that changes whenever [`Vault::accounts`] do, by a save here or by a change
+    /// another process saved and this vault read (a re-read before a change counts too, even
+    /// when the change then fails). Whoever shows the accounts compares it with the one of the
+    /// list it shows to know whether that list is still the vault's.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Brings the accounts up to date with the file, which another process (say `pocketpass
@@ -257,6 +269,7 @@ impl Vault {
             .ok_or_else(|| VaultError::Corrupt(path.clone()))?;
         self.accounts = decode_contents(&plaintext, &path)?.accounts;
         self.seen = seen;
+        self.generation += 1;
         Ok(true)
     }
 
@@ -471,6 +484,7 @@ impl Vault {
         let warning = store::settle(store::write_atomically(&path, &bytes))?;
         self.seen = Sha256::digest(&bytes).into();
         self.accounts = accounts;
+        self.generation += 1;
         self.params = params;
         self.key = key;
         if warning.is_some() {
@@ -484,11 +498,13 @@ impl Vault {
 /// fails does not stop it: each removal is in place once made.
 fn wipe(dir: &Path) -> Result<(), VaultError> {
     store::remove_leftovers(dir);
-    store::settle(store::remove(&dir.join(VAULT_FILE)))?;
+    // The note first: another process that finds the vault gone then reads why (a window that
+    // is still open shows the wipe, not "no keys yet").
     store::settle(store::write_atomically(
         &dir.join(WIPED_FILE),
         b"keys wiped after too many wrong PINs\n",
     ))?;
+    store::settle(store::remove(&dir.join(VAULT_FILE)))?;
     store::settle(store::remove(&dir.join(ATTEMPTS_FILE)))?;
     tracing::warn!("vault wiped after {MAX_ATTEMPTS} wrong PINs");
     Ok(())

@@ -192,3 +192,33 @@ fn a_token_removed_in_the_terminal_leaves_the_window_showing_the_others() {
     // One token left: the code screen shows it.
     assert!(h.has("Token workstation"), "labels: {:?}", h.labels());
 }
+
+/// A defect found in review: jobs named accounts by their position in the window's list, and
+/// the worker looked that position up in its own list. A change that failed after re-reading
+/// the file (here: renaming a token another process had removed) left the worker's list newer
+/// than the window's, and a later Delete then removed the token after the one the user chose.
+#[test]
+fn delete_after_a_failed_change_on_a_token_removed_elsewhere_deletes_the_token_the_user_chose() {
+    let links = [
+        portal_link("laptop", "2028-11-28"),
+        portal_link("workstation", "2028-11-28"),
+        portal_link("desktop", "2028-11-28"),
+    ];
+    let h = window_unlocked(&links);
+    assert_eq!(h.screen(), Screen::Tokens);
+    h.press(&format!("laptop: code {}", spoken(&links[0])));
+    terminal_ok(h.dir.path(), &["remove", "laptop"], &format!("{PIN}\n"));
+    // Before the window's next look at the file: renaming the removed token fails.
+    h.press("Rename");
+    h.type_into("New name", "old laptop");
+    h.press("Save name");
+    assert!(!h.has("Token old laptop"));
+    h.wait(1);
+    h.press(&format!("workstation: code {}", spoken(&links[1])));
+    assert!(h.has("Token workstation"), "labels: {:?}", h.labels());
+    h.press("Delete");
+    h.press("Delete key");
+    let vault = Vault::unlock(h.dir.path(), &Pin::entered(PIN)).expect("the vault opens");
+    let names: Vec<&str> = vault.accounts().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["desktop"], "workstation went, as chosen");
+}

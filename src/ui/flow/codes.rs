@@ -88,29 +88,40 @@ impl Flow {
         self.toast(Note::Copied);
     }
 
+    /// The full name of account `index` as shown, which names it in jobs (see [`Job::Rename`]).
+    fn named(&self, index: usize) -> Option<String> {
+        self.accounts.get(index).map(Account::display_name)
+    }
+
     /// Show next code (HOTP): the worker advances the counter first.
     pub(crate) fn next_code(&mut self, index: usize) {
         let now = self.now();
-        self.ask(Effect::Job(Job::NextHotp(index, now)));
+        if let Some(name) = self.named(index) {
+            self.ask(Effect::Job(Job::NextHotp(name, now)));
+        }
     }
 
     /// Rename; an empty name changes nothing.
     pub(crate) fn rename(&mut self, index: usize, name: &str) {
         let name = name.trim();
-        if !name.is_empty() {
-            self.ask(Effect::Job(Job::Rename(index, name.to_owned())));
+        if let (Some(account), false) = (self.named(index), name.is_empty()) {
+            self.ask(Effect::Job(Job::Rename(account, name.to_owned())));
         }
     }
 
     /// Move up / Move down.
     pub(crate) fn move_to(&mut self, index: usize, to: usize) {
-        self.moved_to = to;
-        self.ask(Effect::Job(Job::Move(index, to)));
+        if let Some(name) = self.named(index) {
+            self.moved_to = to;
+            self.ask(Effect::Job(Job::Move(name, to)));
+        }
     }
 
     /// Delete, once confirmed.
     pub(crate) fn remove(&mut self, index: usize) {
-        self.ask(Effect::Job(Job::Remove(index)));
+        if let Some(name) = self.named(index) {
+            self.ask(Effect::Job(Job::Remove(name)));
+        }
     }
 
     /// The list's search field.
@@ -173,9 +184,7 @@ impl Flow {
             Ok(password) => {
                 let file = file.trim();
                 if file.is_empty() {
-                    if !self.choose_file(Choosing::ExportBackup(password)) {
-                        self.settings_message(Note::PathMissing, true);
-                    }
+                    self.choose_backup(Choosing::ExportBackup(password));
                     return;
                 }
                 self.working(Note::Saving);
@@ -185,14 +194,21 @@ impl Flow {
         }
     }
 
+    /// A backup's file from the dialog, saying so; without one, the path must be typed.
+    fn choose_backup(&mut self, choosing: Choosing) {
+        if self.choose_file(choosing) {
+            self.settings_message(Note::ChoosingFile, false);
+        } else {
+            self.settings_message(Note::PathMissing, true);
+        }
+    }
+
     /// Import backup. With no path typed, the desktop's dialog picks the file.
     pub(crate) fn import_backup(&mut self, file: &str, password: &str) {
         let password = Password::entered(password);
         let file = file.trim();
         if file.is_empty() {
-            if !self.choose_file(Choosing::ImportBackup(password)) {
-                self.settings_message(Note::PathMissing, true);
-            }
+            self.choose_backup(Choosing::ImportBackup(password));
             return;
         }
         self.working(Note::Saving);

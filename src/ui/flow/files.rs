@@ -87,13 +87,17 @@ impl Flow {
     }
 
     /// Asks the dialog for a file for `choosing`; false (and nothing asked) when there is no
-    /// dialog to ask or one is open already, so the caller falls back to the typed path.
+    /// dialog to ask, so the caller falls back to the typed path. True, and nothing more asked,
+    /// while a dialog is open already: the user is to answer that one first.
     pub(super) fn choose_file(&mut self, choosing: Choosing) -> bool {
         if !self.dialog_offered() {
             return false;
         }
         if self.choosing.is_none() {
-            self.ask(Effect::ChooseFile(choosing.request()));
+            // Each dialog's answer names the ask it answers: a dialog left open across a lock
+            // must not answer a later ask.
+            self.dialog_asked += 1;
+            self.ask(Effect::ChooseFile(self.dialog_asked, choosing.request()));
             self.choosing = Some(choosing);
         }
         true
@@ -115,8 +119,11 @@ impl Flow {
         }
     }
 
-    /// What the dialog answered.
-    pub(crate) fn chosen(&mut self, result: Result<Option<PathBuf>, ChooserError>) {
+    /// What the dialog of ask `asked` answered.
+    pub(crate) fn chosen(&mut self, asked: u64, result: Result<Option<PathBuf>, ChooserError>) {
+        if asked != self.dialog_asked {
+            return;
+        }
         let Some(choosing) = self.choosing.take() else {
             return;
         };
@@ -126,7 +133,14 @@ impl Flow {
         // Keys may not be used once the app locked: the backup and import choices then only end.
         let needs_vault = !matches!(choosing, Choosing::Image);
         match result {
-            Ok(None) => {}
+            // Cancelled: "choose the file in the window that opened" no longer holds.
+            Ok(None) => match choosing {
+                Choosing::Image => {}
+                Choosing::ExportBackup(_) | Choosing::ImportBackup(_) => {
+                    self.settings.message = None
+                }
+                Choosing::ImportOther(_) => self.transfer.import_error = None,
+            },
             Ok(Some(path)) if needs_vault && !self.unlocked => drop(path),
             Ok(Some(path)) => self.use_chosen(choosing, path),
             Err(e) => {
@@ -150,7 +164,9 @@ impl Flow {
 
     fn use_chosen(&mut self, choosing: Choosing, path: PathBuf) {
         match choosing {
-            Choosing::Image => self.scan(Source::File(path)),
+            // Only where it was asked: after a lock, a picture chosen late is not read.
+            Choosing::Image if self.nav.screen == Screen::Add => self.scan(Source::File(path)),
+            Choosing::Image => {}
             Choosing::ExportBackup(password) => {
                 self.working(Note::Saving);
                 self.ask(Effect::Job(Job::Export(path, password)));

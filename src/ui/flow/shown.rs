@@ -129,11 +129,11 @@ pub(crate) enum Effect {
     /// Put this code on the clipboard, and clear it again later.
     Copy(String),
     /// Show the desktop's file dialog on a thread of its own; the answer is a
-    /// [`Reply::Chosen`](super::super::worker::Reply::Chosen).
-    ChooseFile(FileRequest),
+    /// [`Reply::Chosen`](super::super::worker::Reply::Chosen) with this ask's number.
+    ChooseFile(u64, FileRequest),
     /// Write the window's settings (the copy setting changed).
     SavePrefs,
-    /// Take the code copied last off the clipboard if it is still there (the app locked).
+    /// Take the code copied last off the clipboard if it is still there (copying turned off).
     ClearClipboard,
     /// The codes or the account list changed: recompute them (and check the auto-lock) now.
     Tick,

@@ -38,9 +38,12 @@ impl Flow {
         let file = file.trim();
         let password = (!password.is_empty()).then(|| Password::entered(password));
         if file.is_empty() {
-            if !self.choose_file(super::files::Choosing::ImportOther(password)) {
-                self.transfer.import_error = Some(Note::PathMissing);
-            }
+            let asked = self.choose_file(super::files::Choosing::ImportOther(password));
+            self.transfer.import_error = Some(if asked {
+                Note::ChoosingFile
+            } else {
+                Note::PathMissing
+            });
             return;
         }
         self.transfer = TransferShown::default();
@@ -97,7 +100,7 @@ impl Flow {
     ) {
         match result {
             Ok((report, accounts)) => {
-                self.accounts = accounts;
+                self.replace_accounts(accounts);
                 self.transfer = TransferShown::default();
                 self.ask(Effect::Tick);
                 self.settings_message(Note::Imported(report), false);

@@ -6,15 +6,26 @@ use super::*;
 use crate::scan::Source;
 use crate::ui::file_chooser::{ChooserError, FileRequest};
 
-/// The file dialogs asked for, in order.
-fn dialogs(effects: &[Effect]) -> Vec<&FileRequest> {
+/// The file dialogs asked for, in order, with the number their answer names.
+fn dialogs(effects: &[Effect]) -> Vec<(u64, &FileRequest)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::ChooseFile(request) => Some(request),
+            Effect::ChooseFile(asked, request) => Some((*asked, request)),
             _ => None,
         })
         .collect()
+}
+
+/// The one dialog `effects` ask for: its number.
+fn one_dialog(effects: &[Effect]) -> u64 {
+    let asked = dialogs(effects);
+    assert_eq!(asked.len(), 1, "one dialog");
+    asked[0].0
+}
+
+fn chosen(path: &str) -> Result<Option<PathBuf>, ChooserError> {
+    Ok(Some(PathBuf::from(path)))
 }
 
 fn desktop() -> Flow {
@@ -33,8 +44,9 @@ fn open_image_asks_the_dialog_and_reads_the_chosen_file() {
     let effects = f.take_effects();
     let asked = dialogs(&effects);
     assert_eq!(asked.len(), 1);
-    assert!(!asked[0].save);
-    assert!(asked[0].filters[0].1.contains(&"*.png".to_owned()));
+    assert!(!asked[0].1.save);
+    assert!(asked[0].1.filters[0].1.contains(&"*.png".to_owned()));
+    let number = asked[0].0;
     assert!(!f.install.typed_path);
     // A second press while the dialog is open asks nothing more, and offers the typed path
     // (for a dialog that never showed up).
@@ -42,7 +54,7 @@ fn open_image_asks_the_dialog_and_reads_the_chosen_file() {
     assert!(dialogs(&f.take_effects()).is_empty());
     assert!(f.install.typed_path);
 
-    f.reply(Reply::Chosen(Ok(Some(PathBuf::from("/tmp/qr.png")))));
+    f.reply(Reply::Chosen(number, chosen("/tmp/qr.png")));
     let effects = f.take_effects();
     assert!(
         matches!(&effects[..], [Effect::Scan(Source::File(p))] if p == &PathBuf::from("/tmp/qr.png"))
@@ -53,8 +65,8 @@ fn open_image_asks_the_dialog_and_reads_the_chosen_file() {
 fn a_cancelled_dialog_changes_nothing() {
     let mut f = desktop();
     f.open_image();
-    f.take_effects();
-    f.reply(Reply::Chosen(Ok(None)));
+    let number = one_dialog(&f.take_effects());
+    f.reply(Reply::Chosen(number, Ok(None)));
     assert!(f.take_effects().is_empty());
     assert_eq!(f.nav.screen, Screen::Add);
     assert!(f.install.error.is_none());
@@ -64,10 +76,9 @@ fn a_cancelled_dialog_changes_nothing() {
 fn with_no_dialog_the_path_is_typed_and_the_dialog_is_not_asked_again() {
     let mut f = desktop();
     f.open_image();
-    f.take_effects();
-    f.reply(Reply::Chosen(Err(ChooserError::Unavailable(
-        "ServiceUnknown".into(),
-    ))));
+    let number = one_dialog(&f.take_effects());
+    let absent = ChooserError::Unavailable("ServiceUnknown".into());
+    f.reply(Reply::Chosen(number, Err(absent)));
     assert!(f.install.typed_path);
     assert!(matches!(
         f.install.error,
@@ -94,11 +105,13 @@ fn export_with_no_path_saves_where_the_dialog_says_and_a_typed_path_needs_no_dia
     f.export_backup("", "a long password");
     let effects = f.take_effects();
     let asked = dialogs(&effects);
-    assert!(asked[0].save, "a save dialog");
+    assert!(asked[0].1.save, "a save dialog");
     assert!(jobs(&effects).is_empty());
-    f.reply(Reply::Chosen(Ok(Some(PathBuf::from(
-        "/tmp/keys.pocketpass",
-    )))));
+    assert!(matches!(
+        f.settings.message,
+        Some((Note::ChoosingFile, false))
+    ));
+    f.reply(Reply::Chosen(asked[0].0, chosen("/tmp/keys.pocketpass")));
     let effects = f.take_effects();
     assert!(
         matches!(jobs(&effects)[..], [Job::Export(p, _)] if p == &PathBuf::from("/tmp/keys.pocketpass"))
@@ -111,17 +124,71 @@ fn export_with_no_path_saves_where_the_dialog_says_and_a_typed_path_needs_no_dia
 }
 
 #[test]
+fn a_second_ask_while_a_dialog_is_open_waits_for_that_one_and_says_so() {
+    let (mut f, _) = unlocked(&["laptop"]);
+    f.set_file_dialog(true);
+    f.import_backup("", "a long password");
+    let number = one_dialog(&f.take_effects());
+    f.export_backup("", "a long password");
+    assert!(dialogs(&f.take_effects()).is_empty());
+    assert!(matches!(
+        f.settings.message,
+        Some((Note::ChoosingFile, false))
+    ));
+    // The open dialog's answer is for the import it was asked for.
+    f.reply(Reply::Chosen(number, chosen("/tmp/keys.pocketpass")));
+    assert!(matches!(jobs(&f.take_effects())[..], [Job::Import(..)]));
+}
+
+#[test]
 fn a_backup_chosen_after_the_app_locked_is_not_written() {
     let (mut f, _) = unlocked(&["laptop"]);
     f.set_file_dialog(true);
     f.export_backup("", "a long password");
-    f.take_effects();
+    let number = one_dialog(&f.take_effects());
     f.lock();
     f.take_effects();
-    f.reply(Reply::Chosen(Ok(Some(PathBuf::from(
-        "/tmp/keys.pocketpass",
-    )))));
+    f.reply(Reply::Chosen(number, chosen("/tmp/keys.pocketpass")));
     assert!(jobs(&f.take_effects()).is_empty());
+}
+
+/// A dialog left open across a lock must not answer what the user asks after unlocking: an
+/// old "Open a backup" answer would otherwise be written over by a new Export.
+#[test]
+fn a_dialog_left_open_across_a_lock_does_not_answer_a_later_ask() {
+    let (mut f, _) = unlocked(&["laptop"]);
+    f.set_file_dialog(true);
+    f.import_backup("", "a long password");
+    let old = one_dialog(&f.take_effects());
+    f.lock();
+    f.unlock("482916");
+    f.reply(Reply::Accounts(Ok(vec![account("laptop")]), Done::Unlocked));
+    f.export_backup("", "a long password");
+    let new = one_dialog(&f.take_effects());
+    assert_ne!(old, new);
+    f.reply(Reply::Chosen(old, chosen("/tmp/other-device.pocketpass")));
+    assert!(
+        jobs(&f.take_effects()).is_empty(),
+        "the old answer is ignored"
+    );
+    f.reply(Reply::Chosen(new, chosen("/tmp/new.pocketpass")));
+    assert!(
+        matches!(jobs(&f.take_effects())[..], [Job::Export(p, _)] if p == &PathBuf::from("/tmp/new.pocketpass"))
+    );
+}
+
+#[test]
+fn an_image_chosen_after_the_app_locked_is_not_read() {
+    let (mut f, _) = unlocked(&["laptop"]);
+    f.set_file_dialog(true);
+    f.install_key();
+    f.open_image();
+    let number = one_dialog(&f.take_effects());
+    f.lock();
+    f.take_effects();
+    f.reply(Reply::Chosen(number, chosen("/tmp/qr.png")));
+    assert!(f.take_effects().is_empty());
+    assert_eq!(f.nav.screen, Screen::Unlock);
 }
 
 #[test]
@@ -130,8 +197,8 @@ fn preview_with_no_path_opens_the_dialog_then_reads_the_file() {
     f.set_file_dialog(true);
     f.open_import_other();
     f.preview_import("", "");
-    assert_eq!(dialogs(&f.take_effects()).len(), 1);
-    f.reply(Reply::Chosen(Ok(Some(PathBuf::from("/tmp/aegis.json")))));
+    let number = one_dialog(&f.take_effects());
+    f.reply(Reply::Chosen(number, chosen("/tmp/aegis.json")));
     let effects = f.take_effects();
     assert!(
         matches!(jobs(&effects)[..], [Job::ReadForeign(p, None)] if p == &PathBuf::from("/tmp/aegis.json"))
