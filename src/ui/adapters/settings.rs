@@ -12,7 +12,6 @@ pub(crate) fn connect(window: &AppWindow, c: &Rc<Controller>) {
     let settings = window.global::<SettingsAdapter>();
     let texts = window.global::<Texts>();
     settings.set_version(env!("CARGO_PKG_VERSION").into());
-    settings.set_desktop(c.desktop());
     // The choices come from the flow's one list, so the index the ComboBox gives back always
     // means the minutes it showed.
     let choices: Vec<SharedString> = AUTO_LOCK_MINUTES
