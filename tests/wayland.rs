@@ -88,6 +88,15 @@ fn wait_for_window(stack: &Stack, name: &str, limit: Duration) -> (String, Strin
     }
 }
 
+/// A Wayland desktop with the portal running: sway, then the bus and the portal's parts; the
+/// bus's address.
+fn portal_desktop() -> (Stack, String) {
+    let mut stack = Stack::new();
+    start_sway(&mut stack, "", &[]);
+    let address = start_portal(&mut stack);
+    (stack, address)
+}
+
 #[test]
 fn the_window_opens_as_a_native_wayland_client_on_sway() {
     let mut stack = Stack::new();
@@ -134,9 +143,7 @@ fn the_window_opens_as_a_native_wayland_client_on_sway() {
 #[test]
 fn open_image_chooses_the_file_in_the_desktops_file_dialog() {
     let wtype = need("wtype", "wtype");
-    let mut stack = Stack::new();
-    start_sway(&mut stack, "", &[]);
-    let address = start_portal(&mut stack);
+    let (stack, address) = portal_desktop();
 
     // The picture to choose, somewhere a user would keep it.
     let link = support::portal_link("laptop", "2028-11-28");
@@ -214,9 +221,7 @@ fn answer_dialog(
 #[test]
 fn export_with_no_path_saves_the_backup_where_the_save_dialog_says() {
     let wtype = need("wtype", "wtype");
-    let mut stack = Stack::new();
-    start_sway(&mut stack, "", &[]);
-    let address = start_portal(&mut stack);
+    let (stack, address) = portal_desktop();
     let link = support::portal_link("laptop", "2028-11-28");
     let h = support::on_portal(address, || {
         support::Harness::unlocked(NOW, "482916", std::slice::from_ref(&link))
@@ -254,9 +259,7 @@ fn export_with_no_path_saves_the_backup_where_the_save_dialog_says() {
 #[test]
 fn preview_with_no_path_reads_the_other_apps_export_chosen_in_the_dialog() {
     let wtype = need("wtype", "wtype");
-    let mut stack = Stack::new();
-    start_sway(&mut stack, "", &[]);
-    let address = start_portal(&mut stack);
+    let (stack, address) = portal_desktop();
     let h = support::on_portal(address, || {
         let link = support::portal_link("laptop", "2028-11-28");
         support::Harness::unlocked(NOW, "482916", std::slice::from_ref(&link))
@@ -292,9 +295,7 @@ fn preview_with_no_path_reads_the_other_apps_export_chosen_in_the_dialog() {
 #[test]
 fn a_file_dialog_closed_with_escape_changes_nothing() {
     let wtype = need("wtype", "wtype");
-    let mut stack = Stack::new();
-    start_sway(&mut stack, "", &[]);
-    let address = start_portal(&mut stack);
+    let (stack, address) = portal_desktop();
     let h = support::Harness::with_portal(NOW, address);
     h.press("Install key");
     let env = stack.desktop_env();
