@@ -78,8 +78,9 @@ pub(crate) enum Reply {
     },
     /// The vault is open (created, unlocked, or changed): its accounts now.
     Accounts(Result<Vec<Account>, VaultError>, Done),
-    /// The answer to [`Job::Refresh`]: the accounts when the file had changed, `None` when it
-    /// had not (or no vault is open).
+    /// The answer to [`Job::Refresh`]: the accounts when they are not the ones the UI was last
+    /// sent (another process saved, or a change here re-read the file and then failed), `None`
+    /// when they are (or no vault is open).
     Refreshed(Result<Option<Vec<Account>>, VaultError>),
     /// An HOTP code was taken: the account's position in the list, and the accounts with the
     /// advanced counter.
@@ -188,10 +189,7 @@ pub(crate) fn spawn(
                     vault = None;
                     foreign = None;
                 }
-                let reply = match job {
-                    Job::Refresh => Reply::Refreshed(refresh(vault.as_mut(), shown)),
-                    job => run(&dir, cost, &mut vault, &mut foreign, job),
-                };
+                let reply = run(&dir, cost, &mut vault, &mut foreign, shown, job);
                 if reply.carries_accounts() {
                     shown = vault.as_ref().map(Vault::generation);
                 }
@@ -208,11 +206,14 @@ fn not_open(dir: &std::path::Path) -> VaultError {
     vault::missing(dir)
 }
 
+/// Carries out one job on the open vault (`shown`: the generation of the accounts the UI was
+/// last sent, for [`Job::Refresh`]).
 fn run(
     dir: &std::path::Path,
     cost: KdfCost,
     open: &mut Option<Vault>,
     foreign: &mut Option<ImportFile>,
+    shown: Option<u64>,
     job: Job,
 ) -> Reply {
     let accounts = |v: &Vault| v.accounts().to_vec();
@@ -294,8 +295,7 @@ fn run(
             }
             transfer::export(dir, open.as_ref(), request)
         }
-        // Answered by the job loop, which knows what the UI was last sent.
-        Job::Refresh => Reply::Refreshed(refresh(open.as_mut(), None)),
+        Job::Refresh => Reply::Refreshed(refresh(open.as_mut(), shown)),
         Job::Lock => {
             *open = None;
             *foreign = None;
