@@ -17,7 +17,7 @@
 //! Every error ends by telling the user to open a saved image instead.
 
 mod xdg_portal;
-pub use xdg_portal::is_absent as portal_absent;
+pub use xdg_portal::{file_uri_path, is_absent as portal_absent};
 
 use super::source::{FrameSource, SourceError};
 use super::{decode, LumaFrame};

@@ -136,19 +136,12 @@ mod imp {
         }
     }
 
-    /// The local path of a `file://` URI the portal answered with (percent-decoded).
+    /// The local path of a `file://` URI the portal answered with (percent-decoded), read as
+    /// the screenshot portal's answers are.
     fn path_of(uri: &str) -> Result<PathBuf, ChooserError> {
-        use std::os::unix::ffi::OsStringExt;
-        let rest = uri
-            .strip_prefix("file://")
-            .ok_or_else(|| ChooserError::Failed(format!("the portal chose {uri}, not a file")))?;
-        // file:///path or file://localhost/path: the path starts at the first slash.
-        let path = &rest[rest.find('/').unwrap_or(rest.len())..];
-        if path.is_empty() {
-            return Err(ChooserError::Failed(format!("the portal chose {uri}")));
-        }
-        let bytes: Vec<u8> = percent_encoding::percent_decode_str(path).collect();
-        Ok(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+        crate::scan::screen::file_uri_path(uri).ok_or_else(|| {
+            ChooserError::Failed(format!("the portal chose {uri}, not a local file"))
+        })
     }
 
     #[cfg(test)]

@@ -93,7 +93,8 @@ fn request_path(unique_name: &str, token: &str) -> String {
 }
 
 /// The local file a `file://` URI names, percent-decoded. `None` for any other kind of URI.
-pub(super) fn file_uri_path(uri: &str) -> Option<PathBuf> {
+/// The window's file dialog (`ui/file_chooser.rs`) reads the portal's answers with it too.
+pub fn file_uri_path(uri: &str) -> Option<PathBuf> {
     use std::os::unix::ffi::OsStringExt;
     let rest = uri.strip_prefix("file://")?;
     // "file:///tmp/x" has an empty host; "file://localhost/tmp/x" names this machine.
